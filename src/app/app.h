@@ -1,0 +1,26 @@
+/*
+ * app: the route table and the hooks the front function calls between
+ * routing and the handler.  Each domain contributes its routes here.
+ */
+#ifndef MARQUEE_APP_H
+#define MARQUEE_APP_H
+
+#include <stddef.h>
+
+#include "core/router.h"
+
+struct request;
+
+extern const struct route	app_routes[];
+extern const size_t		app_nroutes;
+
+/* Per-process set-up after fork: templates, hooks.  0 or -1. */
+int	 app_worker_init(char *err, size_t errlen);
+void	 app_worker_exit(void);
+
+/* Identifies the caller (cookie or bearer token); -1 if it answered. */
+int	 app_session_or_reply(struct request *);
+/* Checks the route's auth level and CSRF; -1 if it answered. */
+int	 app_authorize_or_reply(struct request *);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * marquee-jobs: the background process.  Each domain registers its
+ * periodic work in jobs_setup(); the loop runs it on schedule and when
+ * PostgreSQL notifies.  SIGTERM ends it between two rounds.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "jobs/jobs.h"
+#include "store/cache.h"
+#include "store/db.h"
+
+static volatile sig_atomic_t	 stop;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* The work of each domain. */
+static void
+jobs_setup(void)
+{
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct sigaction	 sa;
+	const char		*path = NULL;
+	char			 err[512];
+	int			 ch;
+
+	while ((ch = getopt(argc, argv, "c:")) != -1) {
+		if (ch != 'c') {
+			fprintf(stderr, "usage: marquee-jobs [-c config]\n");
+			return 2;
+		}
+		path = optarg;
+	}
+	if (sodium_init() < 0 || config_load(path, err, sizeof(err)) == -1) {
+		fprintf(stderr, "marquee-jobs: %s\n", err);
+		return 1;
+	}
+	log_init("marquee-jobs", cfg.log_level);
+	metrics_init();
+	cache_init(cfg.memcached);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;	/* no SA_RESTART: poll() returns */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	jobs_setup();
+	log_msg(LOG_INFO, "jobs process started");
+	jobs_loop(&stop);
+	log_msg(LOG_INFO, "jobs process stopped");
+	db_close();
+	cache_close();
+	config_free();
+	return 0;
+}

@@ -1,0 +1,295 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "core/arena.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/request.h"
+#include "store/db.h"
+
+#define DB_MAX_PARAMS	64
+/* Do not try to reconnect more often than this while the server is away. */
+#define RECONNECT_USEC	250000
+
+static PGconn	*conn;
+static char	 last_state[6];
+static char	 last_msg[256];
+static int	 last_retries;
+static int64_t	 next_attempt;
+static unsigned	 generation;
+
+static int64_t
+mono_usec(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Server notices ("relation already exists, skipping") are debug logs. */
+static void
+on_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	log_msg(LOG_DEBUG, "postgres: %s", msg);
+}
+
+static void
+set_error(const char *state, const char *msg)
+{
+	snprintf(last_state, sizeof(last_state), "%s", state ? state : "");
+	snprintf(last_msg, sizeof(last_msg), "%s", msg ? msg : "");
+}
+
+PGconn *
+db_conn(void)
+{
+	if (conn != NULL && PQstatus(conn) == CONNECTION_OK)
+		return conn;
+	if (mono_usec() < next_attempt)
+		return NULL;
+	if (conn != NULL) {
+		PQfinish(conn);
+		conn = NULL;
+		metrics_inc(M_DB_RECONNECTS);
+	}
+	conn = PQconnectdb(cfg.database);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		set_error("08006", PQerrorMessage(conn));
+		log_msg(LOG_WARN, "database unavailable: %s", last_msg);
+		PQfinish(conn);
+		conn = NULL;
+		next_attempt = mono_usec() + RECONNECT_USEC;
+		return NULL;
+	}
+	PQsetErrorVerbosity(conn, PQERRORS_TERSE);
+	PQsetNoticeProcessor(conn, on_notice, NULL);
+	generation++;
+	return conn;
+}
+
+unsigned
+db_generation(void)
+{
+	return generation;
+}
+
+void
+db_close(void)
+{
+	if (conn != NULL)
+		PQfinish(conn);
+	conn = NULL;
+}
+
+static void
+clear_result(void *p)
+{
+	PQclear(p);
+}
+
+PGresult *
+db_exec(struct arena *a, const char *sql, int n, const char *const *params)
+{
+	PGresult	*res;
+	ExecStatusType	 st;
+
+	if (db_conn() == NULL) {
+		set_error("08006", "the database is unavailable");
+		return NULL;
+	}
+	res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+	st = PQresultStatus(res);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		arena_defer(a, clear_result, res);
+		last_state[0] = '\0';
+		return res;
+	}
+	set_error(res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL,
+	    PQerrorMessage(conn));
+	if (last_state[0] == '\0')
+		set_error("08006", PQerrorMessage(conn));
+	if (strcmp(last_state, "40001") != 0 &&
+	    strcmp(last_state, "40P01") != 0) {
+		metrics_inc(M_DB_ERRORS);
+		log_msg(LOG_WARN, "query failed (%s): %s", last_state,
+		    last_msg);
+	}
+	PQclear(res);
+	return NULL;
+}
+
+PGresult *
+db_q(struct arena *a, const char *sql, int n, ...)
+{
+	const char	*p[DB_MAX_PARAMS];
+	va_list		 ap;
+	int		 i;
+
+	if (n > DB_MAX_PARAMS)
+		abort();
+	va_start(ap, n);
+	for (i = 0; i < n; i++)
+		p[i] = va_arg(ap, const char *);
+	va_end(ap);
+	return db_exec(a, sql, n, p);
+}
+
+const char *
+db_sqlstate(void)
+{
+	return last_state;
+}
+
+const char *
+db_errmsg(void)
+{
+	return last_msg;
+}
+
+const char *
+db_val(const PGresult *res, int r, int c)
+{
+	if (PQgetisnull(res, r, c))
+		return NULL;
+	return PQgetvalue(res, r, c);
+}
+
+int64_t
+db_int(const PGresult *res, int r, int c)
+{
+	const char	*v = db_val(res, r, c);
+
+	return v ? strtoll(v, NULL, 10) : 0;
+}
+
+int
+db_bool(const PGresult *res, int r, int c)
+{
+	const char	*v = db_val(res, r, c);
+
+	return v != NULL && v[0] == 't';
+}
+
+int
+db_ping(void)
+{
+	PGresult	*res;
+	int		 ok;
+
+	if (db_conn() == NULL)
+		return 0;
+	res = PQexec(conn, "SELECT 1");
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	PQclear(res);
+	if (!ok && PQstatus(conn) != CONNECTION_OK)
+		db_conn();
+	return ok;
+}
+
+static int
+is_conflict(void)
+{
+	return strcmp(last_state, "40001") == 0 ||
+	    strcmp(last_state, "40P01") == 0;
+}
+
+/* Runs a control statement outside any arena. */
+static int
+control(const char *sql)
+{
+	PGresult	*res = PQexec(conn, sql);
+	int		 ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+	if (!ok)
+		set_error(PQresultErrorField(res, PG_DIAG_SQLSTATE),
+		    PQerrorMessage(conn));
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+/* Sleeps 1..2^attempt ms (capped), so that retried peers spread out. */
+static void
+backoff(int attempt)
+{
+	uint32_t	 cap = 1u << (attempt < 7 ? attempt : 7);
+
+	usleep(1000 * (1 + randombytes_uniform(cap)));
+}
+
+static const char *const begin_sql[] = {
+	[DB_READ_COMMITTED] = "BEGIN ISOLATION LEVEL READ COMMITTED",
+	[DB_REPEATABLE_READ] = "BEGIN ISOLATION LEVEL REPEATABLE READ",
+	[DB_SERIALIZABLE] = "BEGIN ISOLATION LEVEL SERIALIZABLE",
+};
+
+/* One attempt: 0 committed, DB_ABORT, or -1 with last_state set. */
+static int
+attempt(struct arena *a, enum db_iso iso,
+    int (*fn)(struct arena *, void *), void *ctx)
+{
+	int	 rc;
+
+	if (control(begin_sql[iso]) == -1)
+		return -1;
+	rc = fn(a, ctx);
+	if (rc == 0)
+		return control("COMMIT") == 0 ? 0 : -1;
+	if (PQtransactionStatus(conn) != PQTRANS_UNKNOWN)
+		control("ROLLBACK");
+	if (rc == DB_ABORT)
+		return DB_ABORT;
+	return -1;
+}
+
+int
+db_tx(struct arena *a, enum db_iso iso, int (*fn)(struct arena *, void *),
+    void *ctx)
+{
+	int	 i, rc;
+
+	last_retries = 0;
+	for (i = 0; i <= cfg.db_retries; i++) {
+		if (db_conn() == NULL)
+			return DB_UNAVAILABLE;
+		rc = attempt(a, iso, fn, ctx);
+		if (rc == 0 || rc == DB_ABORT)
+			return rc;
+		if (PQstatus(conn) != CONNECTION_OK)
+			return db_conn() == NULL ? DB_UNAVAILABLE : DB_ERROR;
+		if (!is_conflict())
+			return DB_ERROR;
+		metrics_inc(M_TX_RETRIES);
+		last_retries++;
+		backoff(i + 1);
+	}
+	metrics_inc(M_TX_EXHAUSTED);
+	log_msg(LOG_WARN, "transaction gave up after %d retries", i - 1);
+	return DB_EXHAUSTED;
+}
+
+int
+db_tx_retries(void)
+{
+	return last_retries;
+}
+
+void
+db_fail_reply(struct request *r, int rc)
+{
+	if (rc == DB_UNAVAILABLE || rc == DB_EXHAUSTED ||
+	    db_conn() == NULL) {
+		resp_unavailable(r, rc == DB_EXHAUSTED ? 1 : 5);
+		return;
+	}
+	resp_error(r, 500, "internal_error",
+	    "something went wrong on our side; it has been logged", NULL);
+}
