@@ -118,3 +118,17 @@ CREATE TABLE showtimes (
 CREATE INDEX showtimes_movie_idx ON showtimes (movie_id, starts_at);
 CREATE INDEX showtimes_auditorium_idx ON showtimes (auditorium_id, starts_at);
 CREATE INDEX showtimes_starts_idx ON showtimes (starts_at);
+
+-- Recomputes a movie's search document from its title, cast and synopsis
+-- (title weighs most).  Called after every change to those.
+CREATE FUNCTION movie_search_refresh(mid bigint) RETURNS void
+    LANGUAGE sql AS $$
+    UPDATE movies m SET search =
+        setweight(to_tsvector('english', m.title), 'A') ||
+        setweight(to_tsvector('english', coalesce((
+            SELECT string_agg(p.name, ' ')
+              FROM movie_cast c JOIN people p ON p.id = c.person_id
+             WHERE c.movie_id = m.id), '')), 'B') ||
+        setweight(to_tsvector('english', m.synopsis), 'C')
+     WHERE m.id = mid
+$$;

@@ -11,8 +11,11 @@
 
 struct request;
 
-extern const struct route	app_routes[];
-extern const size_t		app_nroutes;
+/* Each domain's routes (its routes.c). */
+extern const struct route	ops_routes[], users_routes[], admin_routes[],
+				catalog_routes[];
+extern const size_t		ops_routes_count, users_routes_count,
+				admin_routes_count, catalog_routes_count;
 
 /* Per-process set-up after fork: templates, hooks.  0 or -1. */
 int	 app_worker_init(char *err, size_t errlen);

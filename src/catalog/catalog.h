@@ -1,11 +1,20 @@
 /*
  * catalog: movies, genres, cast, theatres, auditoriums, showtimes, and
- * the customer pages that list them.
+ * the pages that list them.
+ *
+ * Objects go out in the shapes of API.md, built by the SQL functions
+ * movie_json(), theatre_json() and showtime_json() (sql/005).  Every
+ * admin change writes the audit log and bumps the catalog's cache
+ * generation after it commits.
  */
 #ifndef MARQUEE_CATALOG_H
 #define MARQUEE_CATALOG_H
 
+#include <stdint.h>
+
 #include <jansson.h>
+
+#include "core/validate.h"
 
 struct arena;
 struct request;
@@ -13,9 +22,56 @@ struct request;
 /* The cache namespace every catalog change bumps. */
 #define CATALOG_NS	"catalog"
 
-void	 catalog_home(struct request *);
-/* The home page's movie lists; a new reference, or NULL if the database
- * failed.  Served from memcached when it has them. */
+/* Lookups of {movie} and {theatre}: an id or a slug.  The id, 0 when
+ * there is none (or it was removed), -1 when the database failed. */
+int64_t	 catalog_movie_ref(struct arena *, const char *ref);
+int64_t	 catalog_theatre_ref(struct arena *, const char *ref);
+/* New references, or NULL. */
+json_t	*catalog_movie_json(struct arena *, int64_t id);
+json_t	*catalog_theatre_json(struct arena *, int64_t id);
+json_t	*catalog_showtime_json(struct arena *, int64_t id);
+
+/*
+ * A layout's problem for a person, or NULL when rows (a JSON array of
+ * strings) is a valid seat layout; *capacity gets the seat count.
+ */
+const char *layout_problem(json_t *rows, int *capacity);
+/* "the-long-night" from "The Long Night!", in the arena. */
+char	*slugify(struct arena *, const char *);
+
+/* Home page lists. */
 json_t	*catalog_home_lists(struct arena *);
+/* Movies matching the filters of GET /v1/movies (see movies.c). */
+json_t	*catalog_movie_search(struct arena *, json_t *in, int *dberr);
+/* Showtimes of a movie grouped by theatre (GET .../listings). */
+json_t	*catalog_listings(struct arena *, int64_t movie, const char *date,
+	    const char *city, int *dberr);
+
+void	 catalog_home(struct request *);
+
+/* JSON handlers. */
+void	 movies_api_list(struct request *);
+void	 movies_api_get(struct request *);
+void	 movies_api_listings(struct request *);
+void	 movies_api_add(struct request *);
+void	 movies_api_update(struct request *);
+void	 movies_api_remove(struct request *);
+void	 theatres_api_list(struct request *);
+void	 theatres_api_get(struct request *);
+void	 theatres_api_add(struct request *);
+void	 theatres_api_update(struct request *);
+void	 theatres_api_remove(struct request *);
+void	 showtimes_api_set(struct request *);
+void	 showtimes_api_update(struct request *);
+
+extern const struct field movies_list_query[];
+extern const struct field movies_listings_query[];
+extern const struct field movie_add_fields[];
+extern const struct field movie_update_fields[];
+extern const struct field theatres_list_query[];
+extern const struct field theatre_add_fields[];
+extern const struct field theatre_update_fields[];
+extern const struct field showtimes_set_fields[];
+extern const struct field showtimes_update_fields[];
 
 #endif

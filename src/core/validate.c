@@ -142,7 +142,7 @@ raw_text(json_t *j, const char *s, const char **str, size_t *len)
 
 /*
  * Returns 1 when s[0..n) holds a control character: C0 other than
- * those in allow, DEL, and (for one-line text) C1.
+ * those in allow, DEL, and C1 when c1 is set.
  */
 static int
 has_control(const char *s, size_t n, const char *allow, int c1)
@@ -223,7 +223,7 @@ check_string(struct vctx *c, const struct field *f, json_t *j, const char *s,
 	if (f->type == FT_TEXT)
 		str = unix_newlines(c->a, str, &n);
 	if (has_control(str, n, f->type == FT_TEXT ? "\t\n" : "",
-	    f->type == FT_STRING))
+	    f->type != FT_PASSWORD))
 		*msg = "must not contain control characters";
 	else if (!utf8_valid(str, n))
 		*msg = "must be valid UTF-8 text";

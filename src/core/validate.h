@@ -56,7 +56,14 @@ enum ftype {
  * length in code points, and for FT_ARRAY the number of items (either
  * one 0: that bound's default).  Defaults: FT_STRING 1..200 (0..200
  * when optional), FT_TEXT max 5000, FT_PASSWORD 10..1024, FT_ARRAY
- * 0..100.
+ * 0..100.  For FT_INT, a one-sided range is written with LLONG_MIN or
+ * LLONG_MAX as the open end.
+ *
+ * Absent values: a missing key, JSON null, and text that is empty after
+ * trimming are all "absent" ("is required" when required, else left out
+ * of values), with two exceptions: an optional FT_STRING or FT_TEXT
+ * given as "" is kept as "" (so a client can clear it), and an absent
+ * optional FT_BOOL in a form is false.
  */
 struct field {
 	const char		*name;
@@ -91,8 +98,10 @@ int	 validate_json(struct arena *, const struct field *fields, json_t *obj,
 /*
  * The same for a parsed query or form, where every value is a string:
  * numbers and booleans are parsed from text, an FT_ARRAY is a repeated
- * key, an FT_OBJECT's fields are keys "card.number", and an absent
- * optional FT_BOOL (an unticked checkbox) is false.
+ * key (of scalars only: a list of objects cannot come from a form), an
+ * FT_OBJECT's fields are keys "card.number", a repeated key for any
+ * other field counts once (the first), and an absent optional FT_BOOL
+ * (an unticked checkbox) is false.  A NULL list is taken as empty.
  */
 int	 validate_form(struct arena *, const struct field *fields,
 	    const struct kvlist *, struct vresult *);

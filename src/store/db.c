@@ -179,6 +179,22 @@ db_bool(const PGresult *res, int r, int c)
 	return v != NULL && v[0] == 't';
 }
 
+json_t *
+db_json(const PGresult *res, int r, int c)
+{
+	const char	*v = db_val(res, r, c);
+
+	if (v == NULL)
+		return NULL;
+	return json_loads(v, JSON_DECODE_ANY, NULL);
+}
+
+const char *
+db_id(struct arena *a, int64_t id)
+{
+	return arena_printf(a, "%lld", (long long)id);
+}
+
 int
 db_ping(void)
 {

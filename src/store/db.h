@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
 #include <libpq-fe.h>
 
 struct arena;
@@ -56,6 +57,10 @@ const char	*db_errmsg(void);
 const char	*db_val(const PGresult *, int r, int c);
 int64_t		 db_int(const PGresult *, int r, int c);
 int		 db_bool(const PGresult *, int r, int c);
+/* A json/jsonb column parsed: a new reference, or NULL when SQL NULL. */
+json_t		*db_json(const PGresult *, int r, int c);
+/* An int64 as text in the arena, for parameters. */
+const char	*db_id(struct arena *, int64_t);
 
 /*
  * Runs fn(ctx) inside a transaction at the given level.  fn returns 0 to

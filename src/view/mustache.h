@@ -20,6 +20,18 @@
  *
  * Lookups of partials and parents that are not in the set render nothing,
  * as the spec asks.
+ *
+ * Inheritance: {{<layout}}..{{/layout}} renders template layout with the
+ * {{$name}}..{{/name}} blocks given inside the pair replacing layout's
+ * blocks of the same name.  The outermost template wins, and replacements
+ * also reach blocks in partials that layout includes.
+ *
+ * Whitespace: a standalone tag goes away with its whole line; a standalone
+ * partial or parent is indented by the blanks before it.  A block whose
+ * tags sit on lines of their own ("  {{$body}}" then "  {{/body}}") fills
+ * whole lines at that indentation; a block on one line ("{{$t}}{{/t}}")
+ * keeps the line end after it, so content that ends with a line end leaves
+ * an empty line there.
  */
 #ifndef MARQUEE_MUSTACHE_H
 #define MARQUEE_MUSTACHE_H

@@ -2,7 +2,7 @@
  * Fuzz harness for the request input parsers and validation.
  *
  * The whole input goes to the query/form parser, the cookie parser,
- * percent-decoding and the UTF-8 check; then it is split at the first
+ * percent-decoding, the UTF-8 check and the Luhn check; then it is split at the first
  * NUL or newline into a JSON body and a form body, which are validated
  * against one declaration that uses every field type.  Beyond "no
  * crash, no leak", the harness checks what callers rely on: whatever a
@@ -114,6 +114,7 @@ fuzz_parsers(struct arena *a, const char *s, size_t n)
 	size_t		 outlen;
 
 	check_utf8(s, n);
+	(void)luhn_valid(arena_strndup(a, s, n));
 	if (pct_decode(a, s, n, n & 1, &out, &outlen) == PARSE_OK &&
 	    (strlen(out) != outlen || !utf8_valid(out, outlen)))
 		abort();

@@ -715,8 +715,9 @@ START_TEST(fields_strings)
 	ck_assert_str_eq(err(&r, "bio"), "must not contain control characters");
 	ck_assert_str_eq(err(&r, "password"), "must be at least 10 characters");
 	ck_assert_int_eq(vj(f, "{\"name\": \"\\u0085\", \"nick\": \"abcdef\", "
-	    "\"password\": \"\"}", &r), -1);
+	    "\"bio\": \"x\\u009fy\", \"password\": \"\"}", &r), -1);
 	ck_assert_str_eq(err(&r, "name"), "must not contain control characters");
+	ck_assert_str_eq(err(&r, "bio"), "must not contain control characters");
 	ck_assert_str_eq(err(&r, "nick"), "must be at most 5 characters");
 	ck_assert_ptr_null(err(&r, "password"));
 	ck_assert(!vresult_has(&r, "password"));

@@ -1,10 +1,10 @@
 /*
- * The route table: every page and endpoint, its methods, who may call it
- * and the inputs it declares.  The front function (core/worker.c) runs
- * each request through routing, session, authorization and validation
- * before the handler named here.
+ * The application: the domains' route tables joined, per-worker set-up,
+ * and the session and authorization steps that the front function
+ * (core/worker.c) runs between routing and validation.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <string.h>
 
@@ -21,56 +21,47 @@
 #include "users/users.h"
 #include "view/render.h"
 
-#define GET	HTTP_GET
-#define POST	HTTP_POST
-#define PUT	HTTP_PUT
-#define DELETE	HTTP_DELETE
-
-const struct route app_routes[] = {
-	/* operations */
-	{ GET, "/healthz", ops_healthz, AUTH_PUBLIC, 0, NULL, NULL },
-	{ GET, "/readyz", ops_readyz, AUTH_PUBLIC, 0, NULL, NULL },
-	{ GET, "/metrics", ops_metrics, AUTH_INTERNAL, 0, NULL, NULL },
-	{ GET, "/v1/status", ops_status, AUTH_PUBLIC, 0, NULL, NULL },
-
-	/* users: API */
-	{ POST, "/v1/users/create_account", users_api_create_account,
-	    AUTH_PUBLIC, 0, NULL, users_create_fields },
-	{ GET, "/v1/users/authenticate", users_api_authenticate, AUTH_PUBLIC,
-	    0, NULL, NULL },
-	{ POST, "/v1/users/logout", users_api_logout, AUTH_USER, 0, NULL, NULL },
-	{ GET, "/v1/users/me", users_api_me, AUTH_USER, 0, NULL, NULL },
-
-	/* users: pages */
-	{ GET, "/register", users_page_register, AUTH_PUBLIC, 0, NULL, NULL },
-	{ POST, "/register", users_page_register_post, AUTH_PUBLIC,
-	    RF_FORM_ERRORS, NULL, users_register_fields },
-	{ GET, "/login", users_page_login, AUTH_PUBLIC, 0, NULL, NULL },
-	{ POST, "/login", users_page_login_post, AUTH_PUBLIC, RF_FORM_ERRORS,
-	    NULL, users_login_fields },
-	{ POST, "/logout", users_page_logout_post, AUTH_PUBLIC, 0, NULL, NULL },
-	{ GET, "/account", users_page_account, AUTH_USER, 0, NULL, NULL },
-	{ POST, "/account/name", users_page_account_name, AUTH_USER,
-	    RF_FORM_ERRORS, NULL, users_name_fields },
-	{ POST, "/account/password", users_page_account_password, AUTH_USER,
-	    RF_FORM_ERRORS, NULL, users_password_fields },
-	{ POST, "/account/sessions", users_page_account_sessions, AUTH_USER,
-	    0, NULL, NULL },
-
-	/* admin panel */
-	{ GET, "/admin", admin_dashboard, AUTH_ADMIN, 0, NULL, NULL },
-	{ GET, "/admin/audit", admin_audit, AUTH_ADMIN, 0, NULL, NULL },
-
-	/* catalog pages */
-	{ GET, "/", catalog_home, AUTH_PUBLIC, RF_CACHEABLE, NULL, NULL },
+/*
+ * Each domain contributes a table of its routes; they are joined here in
+ * this order, which is also the order of matching (a literal path must
+ * come before a capture that would also match it).
+ */
+static const struct {
+	const struct route	*routes;
+	const size_t		*count;
+} tables[] = {
+	{ ops_routes, &ops_routes_count },
+	{ users_routes, &users_routes_count },
+	{ admin_routes, &admin_routes_count },
+	{ catalog_routes, &catalog_routes_count },
 };
 
-const size_t app_nroutes = sizeof(app_routes) / sizeof(app_routes[0]);
+static struct route	*all;
+
+/* Joins the domains' tables into one for the router. */
+static size_t
+join_tables(void)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		n += *tables[i].count;
+	free(all);
+	all = xcalloc(n, sizeof(*all));
+	for (n = 0, i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		memcpy(all + n, tables[i].routes,
+		    *tables[i].count * sizeof(*all));
+		n += *tables[i].count;
+	}
+	return n;
+}
+
+
 
 int
 app_worker_init(char *err, size_t errlen)
 {
-	if (router_init(app_routes, app_nroutes) == -1) {
+	if (router_init(all, join_tables()) == -1) {
 		snprintf(err, errlen, "bad route pattern");
 		return -1;
 	}
@@ -90,6 +81,8 @@ app_worker_exit(void)
 	cache_close();
 	render_free();
 	router_free();
+	free(all);
+	all = NULL;
 	passwords_free();
 }
 

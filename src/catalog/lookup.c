@@ -1,0 +1,132 @@
+/*
+ * Lookups shared by the catalog's handlers and pages, and the pure
+ * helpers (slugs, layouts) that the unit tests exercise.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "catalog/catalog.h"
+#include "core/arena.h"
+#include "store/db.h"
+
+#define LAYOUT_MAX_ROWS		52
+#define LAYOUT_MAX_COLS		100
+
+static int
+all_digits(const char *s)
+{
+	return *s != '\0' && strspn(s, "0123456789") == strlen(s) &&
+	    strlen(s) < 19;
+}
+
+static int64_t
+ref_lookup(struct arena *a, const char *table, const char *ref)
+{
+	PGresult	*res;
+	const char	*sql;
+
+	if (all_digits(ref))
+		sql = strcmp(table, "movies") == 0 ?
+		    "SELECT id FROM movies WHERE id = $1::bigint AND deleted_at IS NULL" :
+		    "SELECT id FROM theatres WHERE id = $1::bigint AND deleted_at IS NULL";
+	else
+		sql = strcmp(table, "movies") == 0 ?
+		    "SELECT id FROM movies WHERE slug = $1 AND deleted_at IS NULL" :
+		    "SELECT id FROM theatres WHERE slug = $1 AND deleted_at IS NULL";
+	if ((res = db_q(a, sql, 1, ref)) == NULL)
+		return -1;
+	return PQntuples(res) == 1 ? db_int(res, 0, 0) : 0;
+}
+
+int64_t
+catalog_movie_ref(struct arena *a, const char *ref)
+{
+	return ref_lookup(a, "movies", ref);
+}
+
+int64_t
+catalog_theatre_ref(struct arena *a, const char *ref)
+{
+	return ref_lookup(a, "theatres", ref);
+}
+
+static json_t *
+object_json(struct arena *a, const char *sql, int64_t id)
+{
+	PGresult	*res = db_q(a, sql, 1, db_id(a, id));
+
+	if (res == NULL || PQntuples(res) != 1)
+		return NULL;
+	return db_json(res, 0, 0);
+}
+
+json_t *
+catalog_movie_json(struct arena *a, int64_t id)
+{
+	return object_json(a, "SELECT movie_json($1)", id);
+}
+
+json_t *
+catalog_theatre_json(struct arena *a, int64_t id)
+{
+	return object_json(a, "SELECT theatre_json($1)", id);
+}
+
+json_t *
+catalog_showtime_json(struct arena *a, int64_t id)
+{
+	return object_json(a, "SELECT showtime_json($1)", id);
+}
+
+char *
+slugify(struct arena *a, const char *s)
+{
+	size_t	 n = strlen(s), o = 0, i;
+	char	*out = arena_alloc(a, n + 1);
+	int	 dash = 0;
+
+	for (i = 0; i < n && o < 80; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (isalnum(c) && c < 128) {
+			if (dash && o > 0)
+				out[o++] = '-';
+			dash = 0;
+			out[o++] = (char)tolower(c);
+		} else
+			dash = 1;
+	}
+	while (o > 0 && out[o - 1] == '-')
+		o--;
+	out[o] = '\0';
+	return o ? out : arena_strdup(a, "untitled");
+}
+
+const char *
+layout_problem(json_t *rows, int *capacity)
+{
+	size_t		 i, j, len;
+	const char	*row;
+	int		 seats = 0;
+
+	if (!json_is_array(rows) || json_array_size(rows) == 0)
+		return "must be a list of row strings, front row first";
+	if (json_array_size(rows) > LAYOUT_MAX_ROWS)
+		return "may have at most 52 rows";
+	for (i = 0; i < json_array_size(rows); i++) {
+		if ((row = json_string_value(json_array_get(rows, i))) == NULL)
+			return "rows must be strings such as \"ss.sss.ss\"";
+		if ((len = strlen(row)) == 0 || len > LAYOUT_MAX_COLS)
+			return "each row must have 1 to 100 positions";
+		for (j = 0; j < len; j++) {
+			if (strchr("spwc.", row[j]) == NULL)
+				return "use only s (standard), p (premium), "
+				    "w (wheelchair), c (companion) and . (gap)";
+			seats += row[j] != '.';
+		}
+	}
+	if (seats == 0)
+		return "must have at least one seat";
+	*capacity = seats;
+	return NULL;
+}
