@@ -18,6 +18,7 @@
 #include "ops/ops.h"
 #include "store/cache.h"
 #include "store/db.h"
+#include "store/live.h"
 #include "users/users.h"
 #include "view/render.h"
 
@@ -33,6 +34,7 @@ static const struct {
 	{ ops_routes, &ops_routes_count },
 	{ users_routes, &users_routes_count },
 	{ admin_routes, &admin_routes_count },
+	{ seating_routes, &seating_routes_count },
 	{ catalog_routes, &catalog_routes_count },
 };
 
@@ -79,6 +81,7 @@ app_worker_exit(void)
 {
 	db_close();
 	cache_close();
+	live_close();
 	render_free();
 	router_free();
 	free(all);

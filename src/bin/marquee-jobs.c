@@ -15,8 +15,10 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "jobs/jobs.h"
+#include "seating/seating.h"
 #include "store/cache.h"
 #include "store/db.h"
+#include "store/live.h"
 
 static volatile sig_atomic_t	 stop;
 
@@ -27,10 +29,17 @@ on_term(int sig)
 	stop = 1;
 }
 
+/* Expired holds free their seats at their expiry instant anyway; this
+ * tidies them and tells the live seat maps within a second. */
+static const struct job expire_holds = {
+	"expire_holds", 1000, NULL, holds_expire_job
+};
+
 /* The work of each domain. */
 static void
 jobs_setup(void)
 {
+	jobs_register(&expire_holds);
 }
 
 int
@@ -65,6 +74,7 @@ main(int argc, char *argv[])
 	log_msg(LOG_INFO, "jobs process started");
 	jobs_loop(&stop);
 	log_msg(LOG_INFO, "jobs process stopped");
+	live_close();
 	db_close();
 	cache_close();
 	config_free();

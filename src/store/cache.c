@@ -37,6 +37,8 @@ cache_init(const char *servers)
 	mc = memcached_create(NULL);
 	if (mc == NULL)
 		return -1;
+	/* Increments that create their key need the binary protocol. */
+	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_BINARY_PROTOCOL, 1);
 	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_DISTRIBUTION,
 	    MEMCACHED_DISTRIBUTION_CONSISTENT_KETAMA);
 	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, 100);

@@ -88,6 +88,7 @@ db_close(void)
 	if (conn != NULL)
 		PQfinish(conn);
 	conn = NULL;
+	next_attempt = 0;	/* the next db_conn() tries at once */
 }
 
 static void
@@ -270,12 +271,22 @@ int
 db_tx(struct arena *a, enum db_iso iso, int (*fn)(struct arena *, void *),
     void *ctx)
 {
+	return db_tx_with(a, iso, NULL, fn, ctx);
+}
+
+int
+db_tx_with(struct arena *a, enum db_iso iso,
+    int (*before)(struct arena *, void *),
+    int (*fn)(struct arena *, void *), void *ctx)
+{
 	int	 i, rc;
 
 	last_retries = 0;
 	for (i = 0; i <= cfg.db_retries; i++) {
 		if (db_conn() == NULL)
 			return DB_UNAVAILABLE;
+		if (before != NULL && before(a, ctx) == -1)
+			return db_conn() == NULL ? DB_UNAVAILABLE : DB_ERROR;
 		rc = attempt(a, iso, fn, ctx);
 		if (rc == 0 || rc == DB_ABORT)
 			return rc;

@@ -70,6 +70,15 @@ const char	*db_id(struct arena *, int64_t);
  */
 int		 db_tx(struct arena *, enum db_iso,
 		    int (*fn)(struct arena *, void *), void *ctx);
+/*
+ * The same, running before(ctx) outside any transaction ahead of each
+ * attempt: reads that must see the latest committed state but must not
+ * take SERIALIZABLE predicate locks (see seating/holds.c).  before
+ * returns 0, or -1 after a failed query.
+ */
+int		 db_tx_with(struct arena *, enum db_iso,
+		    int (*before)(struct arena *, void *),
+		    int (*fn)(struct arena *, void *), void *ctx);
 /* How many retries the last db_tx() needed. */
 int		 db_tx_retries(void);
 
