@@ -147,6 +147,8 @@ migrate_apply(const char *dir, char *err, size_t errlen)
 	size_t	 n, i;
 	int	 count = 0, rc = 0;
 
+	if (errlen > 0)
+		err[0] = '\0';
 	if (c == NULL) {
 		snprintf(err, errlen, "cannot connect: %s", db_errmsg());
 		return -1;
@@ -197,6 +199,8 @@ migrate_run_file(const char *path, char *err, size_t errlen)
 	char	*sql;
 	int	 ok;
 
+	if (errlen > 0)
+		err[0] = '\0';
 	if (c == NULL) {
 		snprintf(err, errlen, "cannot connect: %s", db_errmsg());
 		return -1;
