@@ -35,6 +35,7 @@ static const struct {
 	{ users_routes, &users_routes_count },
 	{ admin_routes, &admin_routes_count },
 	{ seating_routes, &seating_routes_count },
+	{ bookings_routes, &bookings_routes_count },
 	{ catalog_routes, &catalog_routes_count },
 };
 

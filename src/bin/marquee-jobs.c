@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "jobs/jobs.h"
+#include "payments/payments.h"
 #include "seating/seating.h"
 #include "store/cache.h"
 #include "store/db.h"
@@ -35,11 +36,17 @@ static const struct job expire_holds = {
 	"expire_holds", 1000, NULL, holds_expire_job
 };
 
+/* Payments interrupted between the charge and the booking. */
+static const struct job repair_payments = {
+	"repair_payments", 10000, NULL, payments_repair_job
+};
+
 /* The work of each domain. */
 static void
 jobs_setup(void)
 {
 	jobs_register(&expire_holds);
+	jobs_register(&repair_payments);
 }
 
 int

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "catalog/catalog.h"
+#include "catalog/pages.h"
 #include "core/config.h"
 #include "core/request.h"
 #include "store/cache.h"
@@ -79,5 +80,6 @@ catalog_home(struct request *r)
 	    json_array_size(json_object_get(lists, "now_showing")) > 0));
 	json_object_set_new(lists, "any_coming_soon", json_boolean(
 	    json_array_size(json_object_get(lists, "coming_soon")) > 0));
+	json_object_set_new(lists, "filters", catalog_filter_form(r->a));
 	resp_page(r, 200, "pages/home", lists);
 }

@@ -5,4 +5,7 @@ libmarquee_a_SOURCES += src/catalog/catalog.h src/catalog/routes.c \
 	src/catalog/theatres.c src/catalog/theatres.h \
 	src/catalog/theatres_api.c \
 	src/catalog/showtimes.c src/catalog/showtimes.h \
-	src/catalog/showtimes_api.c
+	src/catalog/showtimes_api.c \
+	src/catalog/pages.h src/catalog/pages_util.c src/catalog/pages.c \
+	src/catalog/admin_movies.c src/catalog/admin_theatres.c \
+	src/catalog/admin_showtimes.c src/catalog/admin_schedule.c

@@ -60,6 +60,7 @@ static const struct ckey keys[] = {
 	I(session_max_days, "30"),
 	S(passwords_file, "/usr/share/john/password.lst"),
 	S(upload_dir, "static/uploads"),
+	I(test_faults, "0"),
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))

@@ -45,6 +45,7 @@ struct config {
 	int	 session_max_days;
 	char	*passwords_file;	/* common passwords list */
 	char	*upload_dir;
+	int	 test_faults;		/* tests only: honour fault triggers */
 };
 
 extern struct config	 cfg;

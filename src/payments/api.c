@@ -1,0 +1,189 @@
+/*
+ * POST /v1/payments/{payment_type}, with Idempotency-Key, and the admin
+ * endpoints for promotions, gift cards and account credit.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "admin/admin.h"
+#include "core/config.h"
+#include "core/request.h"
+#include "core/util.h"
+#include "payments/payments.h"
+#include "store/db.h"
+#include "store/ratelimit.h"
+
+static const struct field card_fields[] = {
+	{ "number", FT_STRING, 0, 0, 40, NULL, NULL },
+	{ "exp_month", FT_INT, 0, 0, 0, NULL, NULL },
+	{ "exp_year", FT_INT, 0, 0, 0, NULL, NULL },
+	{ "cvc", FT_STRING, 0, 0, 8, NULL, NULL },
+	{ "name", FT_STRING, 0, 1, 100, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, NULL, NULL }
+};
+
+static const struct field gift_fields[] = {
+	{ "code", FT_STRING, 0, 1, 64, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, NULL, NULL }
+};
+
+const struct field payments_pay_fields[] = {
+	{ "hold_id", FT_ID, 1, 0, 0, NULL, NULL },
+	{ "promo_code", FT_STRING, 0, 0, 64, NULL, NULL },
+	{ "card", FT_OBJECT, 0, 0, 0, NULL, card_fields },
+	{ "gift_card", FT_OBJECT, 0, 0, 0, NULL, gift_fields },
+	{ NULL, 0, 0, 0, 0, NULL, NULL }
+};
+
+/* SHA-256 of the payment type and the body as sent, canonicalised. */
+static const char *
+request_hash(struct request *r, const char *type)
+{
+	unsigned char	 h[crypto_hash_sha256_BYTES];
+	char		*canon = json_dumps(r->json ? r->json : r->in,
+			    JSON_COMPACT | JSON_SORT_KEYS);
+	char		*hex = arena_alloc(r->a, 2 * sizeof(h) + 1);
+	crypto_hash_sha256_state st;
+
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)type,
+	    strlen(type) + 1);
+	if (canon != NULL)
+		crypto_hash_sha256_update(&st, (const unsigned char *)canon,
+		    strlen(canon));
+	crypto_hash_sha256_final(&st, h);
+	if (canon != NULL) {
+		sodium_memzero(canon, strlen(canon));	/* card details */
+		free(canon);
+	}
+	hex_encode(hex, h, sizeof(h));
+	return hex;
+}
+
+/*
+ * Claims the key for this request, or answers with the first response
+ * (same body) or 409 (another body, or the first still running).
+ * Returns 1 to go on, 0 when it answered.
+ */
+static int
+idempotency_claim(struct request *r, const char *key, const char *hash)
+{
+	PGresult	*res;
+	const char	*uid = db_id(r->a, r->user_id);
+
+	db_q(r->a, "DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 "
+	    "AND created_at < now() - interval '24 hours'", 2, uid, key);
+	res = db_q(r->a, "INSERT INTO idempotency_keys (user_id, key, "
+	    "request_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING "
+	    "RETURNING 1", 3, uid, key, hash);
+	if (res == NULL) {
+		db_fail_reply(r, DB_ERROR);
+		return 0;
+	}
+	if (PQntuples(res) == 1)
+		return 1;
+	res = db_q(r->a, "SELECT request_hash, status, response FROM "
+	    "idempotency_keys WHERE user_id = $1 AND key = $2", 2, uid, key);
+	if (res == NULL || PQntuples(res) != 1) {
+		db_fail_reply(r, DB_ERROR);
+		return 0;
+	}
+	if (strcmp(db_val(res, 0, 0), hash) != 0)
+		resp_error(r, 409, "idempotency_key_reused", "this "
+		    "Idempotency-Key was used for a different request", NULL);
+	else if (db_val(res, 0, 1) == NULL) {
+		resp_error(r, 409, "payment_in_progress", "a payment with this "
+		    "Idempotency-Key is still being processed", NULL);
+		resp_header(r, "Retry-After", "1");
+	} else {
+		resp_text(r, (int)db_int(res, 0, 1),
+		    "application/json; charset=utf-8", db_val(res, 0, 2),
+		    strlen(db_val(res, 0, 2)));
+		resp_header(r, "Idempotent-Replayed", "true");
+	}
+	return 0;
+}
+
+/* Keeps the answer for replays; a 503 frees the key for a retry. */
+static void
+idempotency_store(struct request *r, const char *key)
+{
+	const char	*uid = db_id(r->a, r->user_id);
+
+	if (r->resp.status >= 500)
+		db_q(r->a, "DELETE FROM idempotency_keys WHERE user_id = $1 "
+		    "AND key = $2", 2, uid, key);
+	else
+		db_q(r->a, "UPDATE idempotency_keys SET status = $3, response = $4 "
+		    "WHERE user_id = $1 AND key = $2", 4, uid, key,
+		    arena_printf(r->a, "%d", r->resp.status), r->resp.body->data ?
+		    r->resp.body->data : "");
+}
+
+static void
+answer(struct request *r, struct payment *p, int ok)
+{
+	PGresult	*res;
+
+	if (ok) {
+		res = db_q(r->a, "SELECT booking_json($1)", 1,
+		    db_id(r->a, p->booking));
+		if (res == NULL) {
+			db_fail_reply(r, DB_ERROR);
+			return;
+		}
+		resp_json(r, 201, json_pack("{s:o}", "booking",
+		    db_json(res, 0, 0)));
+		return;
+	}
+	if (p->status == 503) {
+		resp_unavailable(r, 5);
+		return;
+	}
+	resp_error(r, p->status, p->code, p->message, p->details);
+	p->details = NULL;
+}
+
+/* POST /v1/payments/{payment_type} */
+void
+payments_api_pay(struct request *r)
+{
+	const char	*key = req_header(r, "Idempotency-Key");
+	const char	*type = req_capture(r, "payment_type");
+	struct payment	 p;
+	json_t		*errors;
+	int		 wait;
+
+	memset(&p, 0, sizeof(p));
+	if ((p.pv = provider_find(type)) == NULL) {
+		resp_error(r, 404, "not_found", "unknown payment type; use card, "
+		    "gift_card or wallet", NULL);
+		return;
+	}
+	if (key == NULL || *key == '\0' || strlen(key) > 200) {
+		resp_invalid(r, json_pack("{s:s}", "Idempotency-Key", "the "
+		    "Idempotency-Key header is required (1 to 200 characters)"));
+		return;
+	}
+	if ((errors = p.pv->check(r->a, r->in, &p.charge)) != NULL) {
+		resp_error(r, 422, "invalid_payment_details", "some payment "
+		    "details are not valid; nothing was charged",
+		    json_pack("{s:o}", "fields", errors));
+		return;
+	}
+	if ((wait = ratelimit_hit(r->a, arena_printf(r->a, "pay:%lld",
+	    (long long)r->user_id), cfg.rl_pay_user, cfg.rl_window,
+	    RL_FAIL_OPEN)) > 0) {
+		ratelimit_reply(r, wait);
+		return;
+	}
+	if (!idempotency_claim(r, key, request_hash(r, type)))
+		return;
+	p.in = r->in;
+	p.user = r->user_id;
+	p.hold = in_int(r, "hold_id");
+	answer(r, &p, payments_pay(r->a, &p) == 0);
+	idempotency_store(r, key);
+}
