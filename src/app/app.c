@@ -36,6 +36,8 @@ static const struct {
 	{ admin_routes, &admin_routes_count },
 	{ seating_routes, &seating_routes_count },
 	{ bookings_routes, &bookings_routes_count },
+	{ bookings_pages_routes, &bookings_pages_routes_count },
+	{ bookings_admin_routes, &bookings_admin_routes_count },
 	{ catalog_routes, &catalog_routes_count },
 };
 

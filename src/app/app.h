@@ -14,10 +14,13 @@ struct request;
 /* Each domain's routes (its routes.c). */
 extern const struct route	ops_routes[], users_routes[], admin_routes[],
 				catalog_routes[], seating_routes[],
-				bookings_routes[];
+				bookings_routes[], bookings_pages_routes[],
+				bookings_admin_routes[];
 extern const size_t		ops_routes_count, users_routes_count,
 				admin_routes_count, catalog_routes_count,
-				seating_routes_count, bookings_routes_count;
+				seating_routes_count, bookings_routes_count,
+				bookings_pages_routes_count,
+				bookings_admin_routes_count;
 
 /* Per-process set-up after fork: templates, hooks.  0 or -1. */
 int	 app_worker_init(char *err, size_t errlen);

@@ -1,0 +1,2 @@
+## bookings: the pages side.
+libmarquee_a_SOURCES += src/bookings/routes_pages.c
