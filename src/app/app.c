@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include <string.h>
+#include <strings.h>
 
 #include "admin/admin.h"
 #include "app/app.h"
@@ -38,6 +39,8 @@ static const struct {
 	{ bookings_routes, &bookings_routes_count },
 	{ bookings_pages_routes, &bookings_pages_routes_count },
 	{ bookings_admin_routes, &bookings_admin_routes_count },
+	{ notify_routes, &notify_routes_count },
+	{ ratings_routes, &ratings_routes_count },
 	{ catalog_routes, &catalog_routes_count },
 };
 
@@ -153,4 +156,28 @@ app_authorize_or_reply(struct request *r)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * A page any anonymous visitor would get the same way (RF_CACHEABLE, no
+ * session, no query string, nothing set in a cookie) is kept whole in
+ * memcached for page_ttl seconds; nginx serves it from there without a
+ * worker (nginx/marquee.conf.in, @page_cache) until it expires or a
+ * catalog change purges it.
+ */
+void
+app_after_response(struct request *r)
+{
+	size_t	 i;
+
+	if (r->route == NULL || !(r->route->flags & RF_CACHEABLE) ||
+	    r->method != HTTP_GET || r->session != NULL ||
+	    r->resp.status != 200 || (r->query && *r->query) ||
+	    cfg.page_ttl <= 0)
+		return;
+	for (i = 0; i < r->resp.nheaders; i++)
+		if (strcasecmp(r->resp.headers[i].name, "Set-Cookie") == 0)
+			return;
+	cache_set(arena_printf(r->a, "page:%s", r->path), r->resp.body->data,
+	    r->resp.body->len, cfg.page_ttl);
 }

@@ -15,12 +15,14 @@ struct request;
 extern const struct route	ops_routes[], users_routes[], admin_routes[],
 				catalog_routes[], seating_routes[],
 				bookings_routes[], bookings_pages_routes[],
-				bookings_admin_routes[];
+				bookings_admin_routes[], notify_routes[],
+				ratings_routes[];
 extern const size_t		ops_routes_count, users_routes_count,
 				admin_routes_count, catalog_routes_count,
 				seating_routes_count, bookings_routes_count,
 				bookings_pages_routes_count,
-				bookings_admin_routes_count;
+				bookings_admin_routes_count,
+				notify_routes_count, ratings_routes_count;
 
 /* Per-process set-up after fork: templates, hooks.  0 or -1. */
 int	 app_worker_init(char *err, size_t errlen);
@@ -28,6 +30,8 @@ void	 app_worker_exit(void);
 
 /* Identifies the caller (cookie or bearer token); -1 if it answered. */
 int	 app_session_or_reply(struct request *);
+/* After the handler: stores anonymous cacheable pages for nginx. */
+void	 app_after_response(struct request *);
 /* Checks the route's auth level and CSRF; -1 if it answered. */
 int	 app_authorize_or_reply(struct request *);
 

@@ -15,11 +15,14 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "jobs/jobs.h"
+#include "notify/notify.h"
 #include "payments/payments.h"
 #include "seating/seating.h"
 #include "store/cache.h"
 #include "store/db.h"
 #include "store/live.h"
+#include "store/mail.h"
+#include "view/render.h"
 
 static volatile sig_atomic_t	 stop;
 
@@ -41,12 +44,18 @@ static const struct job repair_payments = {
 	"repair_payments", 10000, NULL, payments_repair_job
 };
 
+/* The outbox: woken at once by the insert trigger's NOTIFY. */
+static const struct job deliver_outbox = {
+	"deliver_outbox", 5000, "outbox", notify_outbox_job
+};
+
 /* The work of each domain. */
 static void
 jobs_setup(void)
 {
 	jobs_register(&expire_holds);
 	jobs_register(&repair_payments);
+	jobs_register(&deliver_outbox);
 }
 
 int
@@ -71,6 +80,10 @@ main(int argc, char *argv[])
 	log_init("marquee-jobs", cfg.log_level);
 	metrics_init();
 	cache_init(cfg.memcached);
+	if (render_init(cfg.templates, err, sizeof(err)) == -1) {
+		log_msg(LOG_ERROR, "templates: %s", err);
+		return 1;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;	/* no SA_RESTART: poll() returns */
 	sigemptyset(&sa.sa_mask);
@@ -82,6 +95,8 @@ main(int argc, char *argv[])
 	jobs_loop(&stop);
 	log_msg(LOG_INFO, "jobs process stopped");
 	live_close();
+	mail_close();
+	render_free();
 	db_close();
 	cache_close();
 	config_free();

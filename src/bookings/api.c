@@ -16,23 +16,22 @@ is_admin(const struct request *r)
 	return r->session != NULL && strcmp(r->session->role, "admin") == 0;
 }
 
+const struct field bookings_list_query[] = {
+	{ "limit", FT_INT, 0, 1, 100, NULL, NULL },
+	{ "cursor", FT_INT, 0, 0, 1000000000, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, NULL, NULL }
+};
+
 /* GET /v1/bookings: the caller's own, newest first. */
 void
 bookings_api_list(struct request *r)
 {
-	const char	*cursor = req_query(r, "cursor");
-	const char	*lim = req_query(r, "limit");
-	long long	 limit = lim ? atoll(lim) : 20, offset;
+	long long	 limit = in_has(r, "limit") ? in_int(r, "limit") : 20;
+	long long	 offset = in_int(r, "cursor");
 	PGresult	*res;
 	json_t		*items;
 	int		 i;
 
-	if (limit < 1 || limit > 100) {
-		resp_invalid(r, json_pack("{s:s}", "limit",
-		    "must be between 1 and 100"));
-		return;
-	}
-	offset = cursor ? atoll(cursor) : 0;
 	res = db_q(r->a, "SELECT booking_json(id) FROM bookings WHERE user_id = $1 "
 	    "ORDER BY created_at DESC, id DESC LIMIT $2::int + 1 OFFSET $3::int",
 	    3, db_id(r->a, r->user_id), arena_printf(r->a, "%lld", limit),

@@ -9,6 +9,8 @@
 
 #include <jansson.h>
 
+#include "core/validate.h"
+
 struct arena;
 struct request;
 
@@ -37,6 +39,7 @@ enum refund_rc bookings_refund(struct arena *, int64_t booking, int64_t actor,
 	    int by_customer, const char *reason);
 
 void	 bookings_api_list(struct request *);
+extern const struct field bookings_list_query[];
 void	 bookings_api_get(struct request *);
 void	 bookings_api_cancel(struct request *);
 

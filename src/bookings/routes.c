@@ -12,7 +12,8 @@
 const struct route bookings_routes[] = {
 	{ POST, "/v1/payments/{payment_type}", payments_api_pay, AUTH_USER, 0,
 	    NULL, payments_pay_fields },
-	{ GET, "/v1/bookings", bookings_api_list, AUTH_USER, 0, NULL, NULL },
+	{ GET, "/v1/bookings", bookings_api_list, AUTH_USER, 0,
+	    bookings_list_query, NULL },
 	{ GET, "/v1/bookings/{id}", bookings_api_get, AUTH_USER, 0, NULL, NULL },
 	{ POST, "/v1/bookings/{id}/cancel", bookings_api_cancel, AUTH_USER, 0,
 	    NULL, NULL },

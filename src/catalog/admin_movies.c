@@ -16,7 +16,6 @@
 #include "catalog/pages.h"
 #include "core/request.h"
 #include "core/util.h"
-#include "store/cache.h"
 #include "store/db.h"
 
 #define GENRES_MAX	20
@@ -281,7 +280,7 @@ write_done(struct request *r, int rc, struct movie_write *w, json_t *movie,
     json_t *errors, const char *saved)
 {
 	if (rc == DB_OK) {
-		cache_bump(CATALOG_NS);
+		catalog_changed(r->a);
 		json_decref(movie);
 		json_decref(errors);
 		resp_redirect(r, 303, arena_printf(r->a, "/admin/movies?saved=%s"
@@ -322,6 +321,8 @@ admin_movies_list(struct request *r)
 	json_array_foreach(json_object_get(list, "items"), i, m)
 		page_movie_card(r->a, m, NULL);
 	json_object_set_new(list, "q", json_string(q ? q : ""));
+	json_object_set_new(list, "any", json_boolean(json_array_size(
+	    json_object_get(list, "items")) > 0));
 	if (json_is_string(json_object_get(list, "next_cursor")))
 		json_object_set_new(list, "next_href", json_string(arena_printf(
 		    r->a, "/admin/movies?q=%s&cursor=%s", url_encode(r->a,
@@ -404,7 +405,7 @@ admin_movies_remove(struct request *r)
 		return;
 	w.actor = r->user_id;
 	if ((rc = movies_remove(r->a, &w)) == DB_OK) {
-		cache_bump(CATALOG_NS);
+		catalog_changed(r->a);
 		json_decref(m);
 		resp_redirect(r, 303, "/admin/movies?saved=removed");
 	} else if (rc == DB_ABORT && w.conflict != NULL)

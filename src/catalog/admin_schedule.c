@@ -14,7 +14,6 @@
 #include "catalog/showtimes.h"
 #include "core/request.h"
 #include "core/util.h"
-#include "store/cache.h"
 #include "store/db.h"
 
 #define TIMES_MAX	12
@@ -222,7 +221,7 @@ write_items(struct request *r, json_t *t, json_t *items, json_t *labels,
 	}
 	json_decref(obj);
 	if (rc == DB_OK) {
-		cache_bump(CATALOG_NS);
+		catalog_changed(r->a);
 		return 0;
 	}
 	if (rc == DB_ABORT && w.clash >= 0)

@@ -14,7 +14,6 @@
 #include "catalog/showtimes.h"
 #include "core/request.h"
 #include "core/util.h"
-#include "store/cache.h"
 #include "store/db.h"
 
 static const char *const formats[] = { "2D", "3D", "IMAX", NULL };
@@ -91,7 +90,8 @@ movie_choices(struct arena *a)
 
 /* A scheduling form's context: typed values, errors and choices. */
 static json_t *
-schedule_form(json_t *state, json_t *t, json_t *movies, const char *date)
+schedule_form(const char *prefix, json_t *state, json_t *t, json_t *movies,
+    const char *date)
 {
 	json_t		*form, *errors, *choices = json_array(), *m;
 	const char	*movie, *fmt;
@@ -118,6 +118,7 @@ schedule_form(json_t *state, json_t *t, json_t *movies, const char *date)
 	    fmt ? fmt : "2D"));
 	json_object_set_new(state, "failed", json_boolean(
 	    json_object_size(errors) > 0));
+	json_object_set_new(state, "prefix", json_string(prefix));
 	return state;
 }
 
@@ -219,9 +220,9 @@ admin_showtimes_render(struct request *r, int status, struct day_view *v)
 	    "theatre", v->theatre, "rows", rows, "any", i > 0,
 	    "date", db_val(head, 0, 0), "prev", db_val(head, 0, 1),
 	    "next", db_val(head, 0, 2), "day_title", db_val(head, 0, 3),
-	    "one", schedule_form(v->one, v->theatre, movies,
-	    db_val(head, 0, 0)), "bulk", schedule_form(v->bulk, v->theatre,
-	    movies, db_val(head, 0, 0)), "theatres", theatre_choices(r->a, tid),
+	    "one", schedule_form("one", v->one, v->theatre, movies,
+	    db_val(head, 0, 0)), "bulk", schedule_form("bulk", v->bulk,
+	    v->theatre, movies, db_val(head, 0, 0)), "theatres", theatre_choices(r->a, tid),
 	    "saved", saved_notice(r), "no_auditoriums", json_array_size(
 	    json_object_get(v->theatre, "auditoriums")) == 0);
 	if (v->problem != NULL)
@@ -347,7 +348,7 @@ update_one(struct request *r, json_t *s, json_t *t, json_t *item,
 	}
 	json_decref(obj);
 	if (rc == DB_OK) {
-		cache_bump(CATALOG_NS);
+		catalog_changed(r->a);
 		resp_redirect(r, 303, arena_printf(r->a, "/admin/showtimes?"
 		    "theatre=%lld&date=%s&saved=%s&notified=%d", (long long)
 		    w.theatre, date, cancel ? "cancelled" : "updated",
@@ -359,7 +360,7 @@ update_one(struct request *r, json_t *s, json_t *t, json_t *item,
 		v.row = json_integer_value(json_object_get(s, "id"));
 		v.row_form = page_form_values(r, edit_keys);
 		v.problem = cancel ? "The showtime could not be cancelled." :
-		    NULL;
+		    "The change was not saved; see the showtime below.";
 		admin_showtimes_render(r, 409, &v);
 	} else if (rc == DB_ABORT)
 		resp_error(r, 404, "not_found", "there is no such showtime", NULL);
@@ -433,6 +434,7 @@ admin_showtimes_edit(struct request *r)
 		v.row = id;
 		v.row_form = page_form_values(r, edit_keys);
 		v.row_errors = errors;
+		v.problem = "The change was not saved; see the showtime below.";
 		json_decref(s);
 		admin_showtimes_render(r, 400, &v);
 	} else if (json_object_size(item) == 1) {

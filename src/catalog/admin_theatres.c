@@ -20,7 +20,6 @@
 #include "catalog/theatres.h"
 #include "core/request.h"
 #include "core/util.h"
-#include "store/cache.h"
 #include "store/db.h"
 
 #define SLOTS_MAX	51	/* the API's 50 auditoriums and an empty slot */
@@ -98,18 +97,17 @@ layout_text(struct arena *a, json_t *rows)
 	return arena_strdup(a, text);
 }
 
-/* Whether the stored theatre t has an auditorium called name. */
+/*
+ * Whether slot i holds the stored auditorium i of t: the form lists the
+ * stored ones first, in order, with their names read-only.
+ */
 static int
-stored_auditorium(json_t *t, const char *name)
+stored_auditorium(json_t *t, size_t i, const char *name)
 {
-	json_t	*aud;
-	size_t	 i;
+	const char	*stored = json_string_value(json_object_get(json_array_get(
+			    json_object_get(t, "auditoriums"), i), "name"));
 
-	json_array_foreach(json_object_get(t, "auditoriums"), i, aud)
-		if (strcasecmp(json_string_value(json_object_get(aud, "name")),
-		    name) == 0)
-			return 1;
-	return 0;
+	return stored != NULL && strcasecmp(stored, name) == 0;
 }
 
 /* A form slot: what it holds, and its preview when the layout is good. */
@@ -122,7 +120,7 @@ slot_new(struct arena *a, size_t i, const char *name, const char *layout,
 
 	slot = json_pack("{s:I,s:s,s:s,s:b}", "a_index", (json_int_t)i,
 	    "a_name", name, "a_layout", layout, "a_existing",
-	    *name != '\0' && stored_auditorium(t, name));
+	    stored_auditorium(t, i, name));
 	if (json_array_size(rows) > 0 && layout_problem(rows, &cap) == NULL) {
 		json_object_set_new(slot, "a_capacity", json_integer(cap));
 		json_object_set_new(slot, "a_map", page_seat_map(a, rows));
@@ -390,7 +388,7 @@ submit(struct request *r, int64_t id, json_t *t)
 		rc = DB_ABORT;
 	json_decref(obj);
 	if (rc == DB_OK) {
-		cache_bump(CATALOG_NS);
+		catalog_changed(r->a);
 		json_decref(t);
 		json_decref(errors);
 		json_decref(slots);
@@ -500,7 +498,7 @@ admin_theatres_remove(struct request *r)
 		return;
 	w.actor = r->user_id;
 	if ((rc = theatres_remove(r->a, &w)) == DB_OK) {
-		cache_bump(CATALOG_NS);
+		catalog_changed(r->a);
 		json_decref(t);
 		resp_redirect(r, 303, "/admin/theatres?saved=removed");
 	} else if (rc == DB_ABORT && w.conflict != NULL)

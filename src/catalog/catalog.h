@@ -22,6 +22,12 @@ struct request;
 /* The cache namespace every catalog change bumps. */
 #define CATALOG_NS	"catalog"
 
+/*
+ * After a committed catalog change: bumps the cache generation (listing
+ * data) and purges the whole pages nginx serves from memcached.
+ */
+void	 catalog_changed(struct arena *);
+
 /* Lookups of {movie} and {theatre}: an id or a slug.  The id, 0 when
  * there is none (or it was removed), -1 when the database failed. */
 int64_t	 catalog_movie_ref(struct arena *, const char *ref);

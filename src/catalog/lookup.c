@@ -7,6 +7,7 @@
 
 #include "catalog/catalog.h"
 #include "core/arena.h"
+#include "store/cache.h"
 #include "store/db.h"
 
 #define LAYOUT_MAX_ROWS		52
@@ -129,4 +130,18 @@ layout_problem(json_t *rows, int *capacity)
 		return "must have at least one seat";
 	*capacity = seats;
 	return NULL;
+}
+
+void
+catalog_changed(struct arena *a)
+{
+	PGresult	*res;
+	int		 i;
+
+	cache_bump(CATALOG_NS);
+	cache_delete("page:/");
+	res = db_q(a, "SELECT '/movies/' || slug FROM movies UNION ALL "
+	    "SELECT '/theatres/' || slug FROM theatres", 0);
+	for (i = 0; res != NULL && i < PQntuples(res); i++)
+		cache_delete(arena_printf(a, "page:%s", db_val(res, i, 0)));
 }

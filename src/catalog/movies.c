@@ -52,9 +52,8 @@ filter(json_t *in, const char *key)
 json_t *
 catalog_movie_search(struct arena *a, json_t *in, int *dberr)
 {
-	const char	*cursor = json_string_value(json_object_get(in, "cursor"));
 	long long	 limit = json_integer_value(json_object_get(in, "limit"));
-	long long	 offset = cursor ? atoll(cursor) : 0;
+	long long	 offset = json_integer_value(json_object_get(in, "cursor"));
 	PGresult	*res;
 	json_t		*items = json_array(), *next = json_null();
 	int		 i;
@@ -230,6 +229,17 @@ update_tx(struct arena *a, void *ctx)
 	if (res == NULL || save_genres_cast(a, w->id,
 	    json_object_get(in, "genres"), json_object_get(in, "cast")) == -1)
 		return -1;
+	/* Showtimes to come keep start + duration + cleaning as their end;
+	 * one that would now run into the next is refused whole. */
+	if (dur != NULL && !db_q(a, "UPDATE showtimes SET ends_at = starts_at + "
+	    "make_interval(mins => $2::int + 15), updated_at = now() "
+	    "WHERE movie_id = $1 AND ends_at > now()", 2, db_id(a, w->id),
+	    arena_printf(a, "%lld", json_integer_value(dur)))) {
+		if (strcmp(db_sqlstate(), "23P01") != 0)
+			return -1;
+		w->conflict = "auditorium_busy";
+		return DB_ABORT;
+	}
 	if ((w->after = catalog_movie_json(a, w->id)) == NULL)
 		return -1;
 	arena_defer(a, (void (*)(void *))json_decref, w->after);

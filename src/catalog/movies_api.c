@@ -21,7 +21,7 @@ const struct field movies_list_query[] = {
 	{ "date", FT_DATE, 0, 0, 0, NULL, NULL },
 	{ "status", FT_ENUM, 0, 0, 0, statuses, NULL },
 	{ "limit", FT_INT, 0, 1, 100, NULL, NULL },
-	{ "cursor", FT_STRING, 0, 0, 20, NULL, NULL },
+	{ "cursor", FT_INT, 0, 0, 1000000000, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, NULL }
 };
 
@@ -137,6 +137,9 @@ write_reply(struct request *r, int rc, struct movie_write *w, int status)
 		resp_error(r, 409, w->conflict,
 		    strcmp(w->conflict, "slug_taken") == 0 ?
 		    "another movie already has this slug" :
+		    strcmp(w->conflict, "auditorium_busy") == 0 ?
+		    "with this duration a showtime to come would run into the "
+		    "next one in its auditorium; nothing was changed" :
 		    "this movie has bookings for showtimes still to come; "
 		    "cancel those showtimes first", NULL);
 		return;
@@ -145,7 +148,7 @@ write_reply(struct request *r, int rc, struct movie_write *w, int status)
 		db_fail_reply(r, rc);
 		return;
 	}
-	cache_bump(CATALOG_NS);
+	catalog_changed(r->a);
 	if (status == 204)
 		resp_empty(r, 204);
 	else

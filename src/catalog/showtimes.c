@@ -37,7 +37,8 @@ json_t *
 catalog_listings(struct arena *a, int64_t movie, const char *date,
     const char *city, int *dberr)
 {
-	PGresult	*res = db_q(a, listings_sql, 3, db_id(a, movie), date, city);
+	PGresult	*res = db_q(a, listings_sql, 3, db_id(a, movie), date,
+			    city != NULL && *city != '\0' ? city : NULL);
 	json_t		*out;
 	int		 i;
 
@@ -63,6 +64,15 @@ auditorium_id(struct arena *a, int64_t theatre, const char *name)
 	if (res == NULL)
 		return -1;
 	return PQntuples(res) == 1 ? db_int(res, 0, 0) : 0;
+}
+
+/* Whether an RFC 3339 time is already past. */
+static int
+in_past(struct arena *a, const char *ts)
+{
+	PGresult	*res = db_q(a, "SELECT $1::timestamptz <= now()", 1, ts);
+
+	return res != NULL && db_bool(res, 0, 0);
 }
 
 static int
@@ -91,6 +101,8 @@ insert_one(struct arena *a, struct showtime_write *w, size_t i, json_t *it)
 	if (aud == 0)
 		return field_error(w, i, "auditorium",
 		    "is not an auditorium of this theatre");
+	if (in_past(a, json_string_value(json_object_get(it, "starts_at"))))
+		return field_error(w, i, "starts_at", "must be in the future");
 	res = db_q(a, "INSERT INTO showtimes (movie_id, auditorium_id, "
 	    "starts_at, ends_at, format, language, base_price_cents) "
 	    "SELECT m.id, $2, $3::timestamptz, $3::timestamptz + "
@@ -125,9 +137,14 @@ set_tx(struct arena *a, void *ctx)
 
 	json_array_clear(w->ids);
 	w->clash = -1;
-	json_array_foreach(json_object_get(w->in, "showtimes"), i, it)
-		if ((rc = insert_one(a, w, i, it)) != 0)
+	json_array_foreach(json_object_get(w->in, "showtimes"), i, it) {
+		rc = insert_one(a, w, i, it);
+		/* Field errors: keep going, to name every bad item. */
+		if (rc == DB_ABORT && w->errors != NULL && w->clash < 0)
+			continue;
+		if (rc != 0)
 			return rc;
+	}
 	if (w->errors != NULL)
 		return DB_ABORT;
 	return audit_write(a, w->actor, "showtimes.set", "theatre",
@@ -236,6 +253,8 @@ update_one(struct arena *a, struct showtime_write *w, size_t i, json_t *it)
 		return DB_ABORT;
 	}
 	taken = db_bool(res, 0, 1);
+	if (start != NULL && in_past(a, start))
+		return field_error(w, i, "starts_at", "must be in the future");
 	if (audname != NULL) {
 		if ((aud = auditorium_id(a, w->theatre, audname)) < 0)
 			return -1;

@@ -114,7 +114,7 @@ showtimes_api_set(struct request *r)
 	if (setup_or_reply(r, &w) == -1 ||
 	    refused(r, showtimes_set(r->a, &w), &w) == -1)
 		return;
-	cache_bump(CATALOG_NS);
+	catalog_changed(r->a);
 	resp_json(r, 201, json_pack("{s:o}", "showtimes", written(r, w.ids)));
 }
 
@@ -126,7 +126,7 @@ showtimes_api_update(struct request *r)
 	if (setup_or_reply(r, &w) == -1 ||
 	    refused(r, showtimes_update(r->a, &w), &w) == -1)
 		return;
-	cache_bump(CATALOG_NS);
+	catalog_changed(r->a);
 	resp_json(r, 200, json_pack("{s:o,s:i}", "showtimes", written(r, w.ids),
 	    "notified_bookings", w.notified));
 }

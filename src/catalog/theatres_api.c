@@ -14,7 +14,7 @@
 const struct field theatres_list_query[] = {
 	{ "city", FT_STRING, 0, 0, 100, NULL, NULL },
 	{ "limit", FT_INT, 0, 1, 100, NULL, NULL },
-	{ "cursor", FT_STRING, 0, 0, 20, NULL, NULL },
+	{ "cursor", FT_INT, 0, 0, 1000000000, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, NULL }
 };
 
@@ -50,9 +50,8 @@ const struct field theatre_update_fields[] = { THEATRE_FIELDS(0) };
 void
 theatres_api_list(struct request *r)
 {
-	const char	*cursor = in_str(r, "cursor");
 	long long	 limit = in_has(r, "limit") ? in_int(r, "limit") : 20;
-	long long	 offset = cursor ? atoll(cursor) : 0;
+	long long	 offset = in_int(r, "cursor");
 	PGresult	*res;
 	json_t		*items = json_array();
 	int		 i;
@@ -60,7 +59,8 @@ theatres_api_list(struct request *r)
 	res = db_q(r->a, "SELECT theatre_json(id) FROM theatres "
 	    "WHERE deleted_at IS NULL AND ($1::text IS NULL OR "
 	    "lower(city) = lower($1)) ORDER BY city, name, id "
-	    "LIMIT $2::int + 1 OFFSET $3::int", 3, in_str(r, "city"),
+	    "LIMIT $2::int + 1 OFFSET $3::int", 3,
+	    in_str(r, "city") && *in_str(r, "city") ? in_str(r, "city") : NULL,
 	    arena_printf(r->a, "%lld", limit),
 	    arena_printf(r->a, "%lld", offset < 0 ? 0 : offset));
 	if (res == NULL) {
@@ -158,7 +158,7 @@ write_reply(struct request *r, int rc, struct theatre_write *w, int status)
 		db_fail_reply(r, rc);
 		return;
 	}
-	cache_bump(CATALOG_NS);
+	catalog_changed(r->a);
 	if (status == 204)
 		resp_empty(r, 204);
 	else

@@ -47,6 +47,7 @@ static const struct ckey keys[] = {
 	I(db_retries, "10"),
 	I(cache_ttl, "300"),
 	I(seats_ttl, "5"),
+	I(page_ttl, "5"),
 	I(jobs_poll_ms, "2000"),
 	I(rl_window, "60"),
 	I(rl_login_ip, "30"),
@@ -60,6 +61,9 @@ static const struct ckey keys[] = {
 	I(session_max_days, "30"),
 	S(passwords_file, "/usr/share/john/password.lst"),
 	S(upload_dir, "static/uploads"),
+	I(outbox_max_tries, "8"),
+	I(outbox_backoff_ms, "2000"),
+	I(outbox_lease_seconds, "60"),
 	I(test_faults, "0"),
 };
 

@@ -31,6 +31,7 @@ struct config {
 	int	 db_retries;		/* serialization-failure retries */
 	int	 cache_ttl;		/* listing cache TTL, seconds */
 	int	 seats_ttl;		/* seat counts in cached listings, seconds */
+	int	 page_ttl;		/* whole anonymous pages in memcached */
 	int	 jobs_poll_ms;		/* jobs process slow poll */
 	/* Rate limits: requests per window, per key. */
 	int	 rl_window;		/* seconds */
@@ -45,6 +46,9 @@ struct config {
 	int	 session_max_days;
 	char	*passwords_file;	/* common passwords list */
 	char	*upload_dir;
+	int	 outbox_max_tries;	/* deliveries before a row is parked */
+	int	 outbox_backoff_ms;	/* first retry delay, doubled each time */
+	int	 outbox_lease_seconds;	/* a claimed row is retried after this */
 	int	 test_faults;		/* tests only: honour fault triggers */
 };
 

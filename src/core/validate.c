@@ -229,6 +229,10 @@ check_string(struct vctx *c, const struct field *f, json_t *j, const char *s,
 		*msg = "must be valid UTF-8 text";
 	else if (n == 0 && (f->required || f->type == FT_PASSWORD))
 		return V_ABSENT;
+	else if (n == 0 && f->min > 0 && c->form != NULL)
+		return V_ABSENT;	/* an empty optional box: not sent */
+	else if (n == 0 && f->min > 0)
+		*msg = "must not be empty";	/* clearing a field that needs text */
 	else if (n == 0 || (*msg = check_length(c->a, f, str, n)) == NULL) {
 		*out = must(json_stringn(str, n));
 		return V_OK;

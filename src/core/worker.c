@@ -108,6 +108,7 @@ worker_dispatch(struct request *r)
 		resp_error(r, 500, "internal_error", "something went wrong",
 		    NULL);
 	}
+	app_after_response(r);
 }
 
 void

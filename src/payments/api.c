@@ -37,14 +37,13 @@ const struct field payments_pay_fields[] = {
 	{ NULL, 0, 0, 0, 0, NULL, NULL }
 };
 
-/* SHA-256 of the payment type and the body as sent, canonicalised. */
-static const char *
-request_hash(struct request *r, const char *type)
+/* SHA-256 of the payment type and the body, canonicalised. */
+const char *
+payments_request_hash(struct arena *a, const char *type, json_t *body)
 {
 	unsigned char	 h[crypto_hash_sha256_BYTES];
-	char		*canon = json_dumps(r->json ? r->json : r->in,
-			    JSON_COMPACT | JSON_SORT_KEYS);
-	char		*hex = arena_alloc(r->a, 2 * sizeof(h) + 1);
+	char		*canon = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+	char		*hex = arena_alloc(a, 2 * sizeof(h) + 1);
 	crypto_hash_sha256_state st;
 
 	crypto_hash_sha256_init(&st);
@@ -62,64 +61,83 @@ request_hash(struct request *r, const char *type)
 	return hex;
 }
 
+enum idem_rc
+idempotency_claim(struct arena *a, int64_t user, const char *key,
+    const char *hash, int *status, const char **response)
+{
+	PGresult	*res;
+	const char	*uid = db_id(a, user);
+
+	db_q(a, "DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 "
+	    "AND created_at < now() - interval '24 hours'", 2, uid, key);
+	res = db_q(a, "INSERT INTO idempotency_keys (user_id, key, "
+	    "request_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING "
+	    "RETURNING 1", 3, uid, key, hash);
+	if (res == NULL)
+		return IDEM_DB;
+	if (PQntuples(res) == 1)
+		return IDEM_NEW;
+	res = db_q(a, "SELECT request_hash, status, response FROM "
+	    "idempotency_keys WHERE user_id = $1 AND key = $2", 2, uid, key);
+	if (res == NULL || PQntuples(res) != 1)
+		return IDEM_DB;
+	if (strcmp(db_val(res, 0, 0), hash) != 0)
+		return IDEM_REUSED;
+	if (db_val(res, 0, 1) == NULL)
+		return IDEM_IN_PROGRESS;
+	*status = (int)db_int(res, 0, 1);
+	*response = db_val(res, 0, 2);
+	return IDEM_REPLAY;
+}
+
+void
+idempotency_store(struct arena *a, int64_t user, const char *key, int status,
+    const char *response)
+{
+	const char	*uid = db_id(a, user);
+
+	if (status >= 500)
+		db_q(a, "DELETE FROM idempotency_keys WHERE user_id = $1 "
+		    "AND key = $2", 2, uid, key);
+	else
+		db_q(a, "UPDATE idempotency_keys SET status = $3, response = $4 "
+		    "WHERE user_id = $1 AND key = $2", 4, uid, key,
+		    arena_printf(a, "%d", status), response ? response : "");
+}
+
 /*
  * Claims the key for this request, or answers with the first response
  * (same body) or 409 (another body, or the first still running).
  * Returns 1 to go on, 0 when it answered.
  */
 static int
-idempotency_claim(struct request *r, const char *key, const char *hash)
+claim_or_reply(struct request *r, const char *key, const char *hash)
 {
-	PGresult	*res;
-	const char	*uid = db_id(r->a, r->user_id);
+	const char	*response = NULL;
+	int		 status = 0;
 
-	db_q(r->a, "DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 "
-	    "AND created_at < now() - interval '24 hours'", 2, uid, key);
-	res = db_q(r->a, "INSERT INTO idempotency_keys (user_id, key, "
-	    "request_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING "
-	    "RETURNING 1", 3, uid, key, hash);
-	if (res == NULL) {
-		db_fail_reply(r, DB_ERROR);
-		return 0;
-	}
-	if (PQntuples(res) == 1)
+	switch (idempotency_claim(r->a, r->user_id, key, hash, &status,
+	    &response)) {
+	case IDEM_NEW:
 		return 1;
-	res = db_q(r->a, "SELECT request_hash, status, response FROM "
-	    "idempotency_keys WHERE user_id = $1 AND key = $2", 2, uid, key);
-	if (res == NULL || PQntuples(res) != 1) {
-		db_fail_reply(r, DB_ERROR);
-		return 0;
-	}
-	if (strcmp(db_val(res, 0, 0), hash) != 0)
+	case IDEM_REUSED:
 		resp_error(r, 409, "idempotency_key_reused", "this "
 		    "Idempotency-Key was used for a different request", NULL);
-	else if (db_val(res, 0, 1) == NULL) {
+		break;
+	case IDEM_IN_PROGRESS:
 		resp_error(r, 409, "payment_in_progress", "a payment with this "
 		    "Idempotency-Key is still being processed", NULL);
 		resp_header(r, "Retry-After", "1");
-	} else {
-		resp_text(r, (int)db_int(res, 0, 1),
-		    "application/json; charset=utf-8", db_val(res, 0, 2),
-		    strlen(db_val(res, 0, 2)));
+		break;
+	case IDEM_REPLAY:
+		resp_text(r, status, "application/json; charset=utf-8",
+		    response, strlen(response));
 		resp_header(r, "Idempotent-Replayed", "true");
+		break;
+	default:
+		db_fail_reply(r, DB_ERROR);
 	}
 	return 0;
-}
-
-/* Keeps the answer for replays; a 503 frees the key for a retry. */
-static void
-idempotency_store(struct request *r, const char *key)
-{
-	const char	*uid = db_id(r->a, r->user_id);
-
-	if (r->resp.status >= 500)
-		db_q(r->a, "DELETE FROM idempotency_keys WHERE user_id = $1 "
-		    "AND key = $2", 2, uid, key);
-	else
-		db_q(r->a, "UPDATE idempotency_keys SET status = $3, response = $4 "
-		    "WHERE user_id = $1 AND key = $2", 4, uid, key,
-		    arena_printf(r->a, "%d", r->resp.status), r->resp.body->data ?
-		    r->resp.body->data : "");
 }
 
 static void
@@ -179,11 +197,13 @@ payments_api_pay(struct request *r)
 		ratelimit_reply(r, wait);
 		return;
 	}
-	if (!idempotency_claim(r, key, request_hash(r, type)))
+	if (!claim_or_reply(r, key, payments_request_hash(r->a, type,
+	    r->json ? r->json : r->in)))
 		return;
 	p.in = r->in;
 	p.user = r->user_id;
 	p.hold = in_int(r, "hold_id");
 	answer(r, &p, payments_pay(r->a, &p) == 0);
-	idempotency_store(r, key);
+	idempotency_store(r->a, r->user_id, key, r->resp.status,
+	    r->resp.body->data ? r->resp.body->data : "");
 }

@@ -87,6 +87,54 @@ const char *promotion_reason(struct arena *, const char *code, int64_t user,
 	    int tickets, int64_t *id, const char **kind, int *value);
 int	 promotion_discount(const char *kind, int value, int subtotal);
 
+/*
+ * Idempotency keys: the first answer to a key, per user, for 24 hours.
+ * The JSON handler and the checkout page share them.
+ */
+enum idem_rc {
+	IDEM_NEW,		/* claimed: go on, then idempotency_store() */
+	IDEM_REPLAY,		/* answered before: *status and *response */
+	IDEM_REUSED,		/* the key came with another request */
+	IDEM_IN_PROGRESS,	/* the first request is still running */
+	IDEM_DB			/* the database failed */
+};
+
+/* Hex SHA-256 of the payment type and body (canonical JSON), in the arena. */
+const char	*payments_request_hash(struct arena *, const char *type,
+		    json_t *body);
+/* Claims key for user and the request's hash; on IDEM_REPLAY fills
+ * *status and *response (in the arena) with the stored answer. */
+enum idem_rc	 idempotency_claim(struct arena *, int64_t user,
+		    const char *key, const char *hash, int *status,
+		    const char **response);
+/* Keeps the answer for replays; status >= 500 frees the key for a retry. */
+void		 idempotency_store(struct arena *, int64_t user,
+		    const char *key, int status, const char *response);
+
+/*
+ * The admin writes of promotions, gift cards and account credit
+ * (admin_api.c), shared by the JSON handlers and the admin pages.  in
+ * holds fields validated against the matching table below; each write
+ * is audited in its own transaction.
+ */
+struct payments_write {
+	json_t		*in;		/* validated fields */
+	int64_t		 actor;		/* the admin, for the audit log */
+	int64_t		 user;		/* credit: the account */
+	/* set with DB_ABORT: a refused field and why (400), or else */
+	const char	*field;
+	const char	*problem;
+	const char	*conflict;	/* "code_taken" (409), "not_found" */
+	json_t		*result;	/* with DB_OK; the arena's */
+};
+
+/* Each returns a db_tx() code.  Results: the Promotion; {"code",
+ * "balance_cents"} (the only time a gift card's code is told);
+ * {"credit_cents"}, the account's balance after the grant. */
+int	 payments_promotion_create(struct arena *, struct payments_write *);
+int	 payments_gift_card_create(struct arena *, struct payments_write *);
+int	 payments_credit_grant(struct arena *, struct payments_write *);
+
 void	 payments_api_pay(struct request *);
 void	 payments_api_promotion(struct request *);
 void	 payments_api_gift_card(struct request *);

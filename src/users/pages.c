@@ -12,6 +12,7 @@
 #include "store/ratelimit.h"
 #include "users/login.h"
 #include "users/users.h"
+#include "notify/notify.h"
 
 const struct field users_register_fields[] = {
 	{ "email", FT_EMAIL, 1, 0, 0, NULL, NULL },
@@ -43,6 +44,8 @@ void
 users_page_context(struct request *r, json_t *ctx)
 {
 	const struct session	*s = r->session;
+	json_t			*me;
+	int			 unread;
 
 	/* Anonymous pages get a token only when they hold a form (see
 	 * render_form), so that the rest set no cookie and stay cacheable. */
@@ -50,9 +53,12 @@ users_page_context(struct request *r, json_t *ctx)
 		return;
 	if (s->via_cookie)
 		json_object_set_new(ctx, "csrf", json_string(s->csrf));
-	json_object_set_new(ctx, "me", json_pack("{s:s,s:s,s:b}",
-	    "name", s->name, "email", s->email,
-	    "is_admin", strcmp(s->role, "admin") == 0));
+	me = json_pack("{s:s,s:s,s:b}", "name", s->name, "email", s->email,
+	    "is_admin", strcmp(s->role, "admin") == 0);
+	/* Only a positive count shows a badge (0 is a truthy value). */
+	if ((unread = notify_unread(r->a, s->user_id)) > 0)
+		json_object_set_new(me, "unread", json_integer(unread));
+	json_object_set_new(ctx, "me", me);
 }
 
 /* A local path to return to after logging in, never another site. */
