@@ -72,8 +72,9 @@ bookings_page_list(struct request *r)
 		    upcoming : past, b);
 	json_decref(all);
 	resp_header(r, "Cache-Control", "private, no-store");
-	resp_page(r, 200, "pages/bookings", json_pack("{s:o,s:o}",
-	    "upcoming", upcoming, "past", past));
+	resp_page(r, 200, "pages/bookings", json_pack("{s:b,s:o,s:b,s:o}",
+	    "has_upcoming", json_array_size(upcoming) > 0, "upcoming", upcoming,
+	    "has_past", json_array_size(past) > 0, "past", past));
 }
 
 /* Renders pages/booking with status and an optional sentence. */

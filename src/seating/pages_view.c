@@ -145,59 +145,49 @@ seat_cell(struct arena *a, const struct map_view *v, json_t *s,
 	    "disabled", !open || !pickable);
 }
 
-static void
-pad_row(json_t *cells, int from, int to)
+/* A seat's place in the grid; 0 for a place off the map (bad data). */
+static int
+on_map(json_t *s, int *x, int *y)
 {
-	for (; from < to; from++)
-		json_array_append_new(cells, json_pack("{s:b}", "gap", 1));
-}
-
-static json_t *
-new_row(json_t *rows)
-{
-	json_t	*row = json_pack("{s:s,s:[]}", "label", "", "cells");
-
-	json_array_append_new(rows, row);
-	return json_object_get(row, "cells");
+	*x = (int)num(s, "x");
+	*y = (int)num(s, "y");
+	return *x >= 0 && *x < MAP_MAX_X && *y >= 0 && *y < MAP_MAX_Y;
 }
 
 /*
  * The grid: rows front to back, each with one cell per position from the
  * left wall to the widest row's end, gaps included, so columns line up.
- * Seats come ordered by y then x (seatmap_get).
  */
 static json_t *
 grid(struct arena *a, const struct map_view *v, int open)
 {
-	json_t		*seats = json_object_get(v->map, "seats"), *s;
-	json_t		*rows = json_array(), *cells = NULL;
+	json_t		*seats = json_object_get(v->map, "seats"), *s, *row;
+	json_t		*rows = json_array();
 	const char	*currency = str(json_object_get(v->map, "showtime"),
 			    "currency");
-	int		 maxx = 0, x, y, cury = -1, nextx = 0;
+	int		 maxx = -1, maxy = -1, x, y;
 	size_t		 i;
 
 	json_array_foreach(seats, i, s)
-		if (num(s, "x") > maxx && num(s, "x") < MAP_MAX_X)
-			maxx = (int)num(s, "x");
-	json_array_foreach(seats, i, s) {
-		x = (int)num(s, "x");
-		y = (int)num(s, "y");
-		if (x < 0 || x >= MAP_MAX_X || y < 0 || y >= MAP_MAX_Y ||
-		    y < cury || (y == cury && x < nextx))
-			continue;
-		for (; cury < y; cury++, nextx = 0) {
-			if (cells != NULL)
-				pad_row(cells, nextx, maxx + 1);
-			cells = new_row(rows);
+		if (on_map(s, &x, &y)) {
+			maxx = x > maxx ? x : maxx;
+			maxy = y > maxy ? y : maxy;
 		}
-		pad_row(cells, nextx, x);
-		json_object_set(json_array_get(rows, json_array_size(rows) - 1),
-		    "label", json_object_get(s, "row"));
-		json_array_append_new(cells, seat_cell(a, v, s, currency, open));
-		nextx = x + 1;
+	for (y = 0; y <= maxy; y++) {
+		json_t	*cells = json_array();
+
+		for (x = 0; x <= maxx; x++)
+			json_array_append_new(cells, json_pack("{s:b}", "gap", 1));
+		json_array_append_new(rows, json_pack("{s:s,s:o}", "label", "",
+		    "cells", cells));
 	}
-	if (cells != NULL)
-		pad_row(cells, nextx, maxx + 1);
+	json_array_foreach(seats, i, s)
+		if (on_map(s, &x, &y)) {
+			row = json_array_get(rows, (size_t)y);
+			json_object_set(row, "label", json_object_get(s, "row"));
+			json_array_set_new(json_object_get(row, "cells"),
+			    (size_t)x, seat_cell(a, v, s, currency, open));
+		}
 	return rows;
 }
 

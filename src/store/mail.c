@@ -18,13 +18,14 @@ static void
 add_base64(struct buf *b, const char *data, size_t len)
 {
 	size_t	 n = sodium_base64_ENCODED_LEN(len,
-		    sodium_base64_VARIANT_ORIGINAL), i;
+		    sodium_base64_VARIANT_ORIGINAL), i, total;
 	char	*enc = xmalloc(n);
 
 	sodium_bin2base64(enc, n, (const unsigned char *)data, len,
 	    sodium_base64_VARIANT_ORIGINAL);
-	for (i = 0; enc[i] != '\0'; i += 76) {
-		buf_add(b, enc + i, strnlen(enc + i, 76));
+	total = strlen(enc);
+	for (i = 0; i < total; i += 76) {
+		buf_add(b, enc + i, total - i < 76 ? total - i : 76);
 		buf_adds(b, "\r\n");
 	}
 	free(enc);

@@ -198,8 +198,19 @@ START_TEST(test_mail_format)
 	ck_assert_ptr_nonnull(strstr(b.data, "filename=\"booking.ics\""));
 	/* "Hello\n" in base64 */
 	ck_assert_ptr_nonnull(strstr(b.data, "SGVsbG8K\r\n"));
-	/* Every line ends with CRLF and none is longer than 998 octets. */
+	/* Every line ends with CRLF and none is longer than 998 octets;
+	 * the whole is the size of its parts, nothing more. */
 	ck_assert_ptr_null(strstr(b.data, "\n\n"));
+	ck_assert_uint_lt(b.len, 2500);
+	{
+		const char	*p = b.data, *nl;
+
+		while ((nl = strstr(p, "\r\n")) != NULL) {
+			ck_assert_uint_le((size_t)(nl - p), 998);
+			p = nl + 2;
+		}
+		ck_assert_str_eq(p, "");
+	}
 	buf_free(&b);
 	config_free();
 }
