@@ -28,6 +28,8 @@ static const struct ckey keys[] = {
 	S(listen, "127.0.0.1:9000"),
 	O(listen_mode, "0660"),
 	I(workers, "0"),
+	S(auth_listen, ""),
+	I(auth_workers, "1"),
 	S(database, "dbname=marquee connect_timeout=2"),
 	S(memcached, "127.0.0.1:11211"),
 	S(templates, "templates"),

@@ -12,6 +12,8 @@ struct config {
 	char	*listen;		/* unix:/path or host:port */
 	int	 listen_mode;		/* unix socket permissions */
 	int	 workers;		/* 0: one per CPU */
+	char	*auth_listen;		/* the log-in pool's socket, or "" */
+	int	 auth_workers;		/* workers of the log-in pool */
 	char	*database;		/* libpq conninfo */
 	char	*memcached;		/* host:port[,host:port...] */
 	char	*templates;		/* templates/ directory */

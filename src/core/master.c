@@ -34,8 +34,13 @@ struct slot {
 
 static struct slot		 slots[MAX_WORKERS];
 static int			 nslots;
+/* Two pools: the main one, and (when auth_listen is set) a small one for
+ * log-ins and registrations, whose Argon2id hashing would otherwise hold
+ * up the workers that serve pages. */
+static int			 nmain;
 static int			 listen_fd = -1;
-static const char		*unix_path;
+static int			 auth_fd = -1;
+static const char		*unix_paths[2];
 static volatile sig_atomic_t	 got_term, got_hup, got_chld;
 static int			 sigpipe[2] = { -1, -1 };
 
@@ -60,18 +65,27 @@ on_signal(int sig)
 int
 master_listen(const char *spec, int mode)
 {
-	int	 fd;
+	const char	*path;
+	int		 fd;
 
 	if (strncmp(spec, "unix:", 5) == 0) {
-		unix_path = spec + 5;
-		unlink(unix_path);
-		fd = FCGX_OpenSocket(unix_path, 1024);
-		if (fd >= 0 && chmod(unix_path, (mode_t)mode) == -1)
-			log_msg(LOG_WARN, "chmod %s: %s", unix_path,
-			    strerror(errno));
+		path = spec + 5;
+		unlink(path);
+		fd = FCGX_OpenSocket(path, 1024);
+		if (fd >= 0 && chmod(path, (mode_t)mode) == -1)
+			log_msg(LOG_WARN, "chmod %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			unix_paths[unix_paths[0] != NULL] = path;
 		return fd;
 	}
 	return FCGX_OpenSocket(spec, 1024);
+}
+
+/* The socket slot i serves. */
+static int
+slot_fd(int i)
+{
+	return i < nmain ? listen_fd : auth_fd;
 }
 
 /* Forks one worker into slot i. */
@@ -88,7 +102,7 @@ spawn(int i)
 		close(sigpipe[0]);
 		close(sigpipe[1]);
 		signal(SIGCHLD, SIG_DFL);
-		_exit(worker_main(listen_fd));
+		_exit(worker_main(slot_fd(i)));
 	}
 	slots[i].pid = pid;
 	slots[i].started = now_usec();
@@ -233,12 +247,22 @@ master_run(const char *config_path)
 		log_msg(LOG_ERROR, "cannot listen on %s", cfg.listen);
 		return 1;
 	}
-	nslots = config_workers();
-	if (nslots > MAX_WORKERS / 2)
-		nslots = MAX_WORKERS / 2;
+	nmain = config_workers();
+	if (nmain > MAX_WORKERS / 4)
+		nmain = MAX_WORKERS / 4;
+	nslots = nmain;
+	if (cfg.auth_listen != NULL && *cfg.auth_listen != '\0') {
+		if ((auth_fd = master_listen(cfg.auth_listen,
+		    cfg.listen_mode)) < 0) {
+			log_msg(LOG_ERROR, "cannot listen on %s", cfg.auth_listen);
+			return 1;
+		}
+		nslots += cfg.auth_workers > 0 ? (cfg.auth_workers > 8 ? 8 :
+		    cfg.auth_workers) : 1;
+	}
 	install_signals();
-	log_msg(LOG_INFO, "listening on %s with %d workers", cfg.listen,
-	    nslots);
+	log_msg(LOG_INFO, "listening on %s with %d workers (%d for log-ins)",
+	    cfg.listen, nslots, nslots - nmain);
 	fill(0);
 	pfd.fd = sigpipe[0];
 	pfd.events = POLLIN;
@@ -257,8 +281,10 @@ master_run(const char *config_path)
 	}
 	log_msg(LOG_INFO, "draining workers");
 	drain();
-	if (unix_path != NULL)
-		unlink(unix_path);
+	if (unix_paths[0] != NULL)
+		unlink(unix_paths[0]);
+	if (unix_paths[1] != NULL)
+		unlink(unix_paths[1]);
 	log_msg(LOG_INFO, "stopped");
 	return 0;
 }
