@@ -325,10 +325,12 @@ customer_of(struct arena *a, int64_t id)
 static json_t *
 credit_input(struct request *r, json_t *errors)
 {
+	static const char *const from[] = { "amount_cents", NULL };
+	static const char *const to[] = { "amount", NULL };
 	struct vresult	 vr;
 	json_int_t	 cents = 0;
-	const char	*msg, *key;
-	json_t		*obj, *v;
+	const char	*msg;
+	json_t		*obj;
 
 	if (in_has(r, "amount") &&
 	    (msg = admin_parse_dollars(in_str(r, "amount"), &cents)) != NULL)
@@ -338,9 +340,7 @@ credit_input(struct request *r, json_t *errors)
 	obj = json_pack("{s:I,s:s}", "amount_cents", cents, "reason",
 	    in_str(r, "reason"));
 	if (validate_json(r->a, payments_credit_fields, obj, &vr) != 0)
-		json_object_foreach(vr.errors, key, v)
-			json_object_set(errors, strcmp(key, "amount_cents") ?
-			    key : "amount", v);
+		admin_form_errors(errors, vr.errors, from, to);
 	json_decref(obj);
 	return json_object_size(errors) > 0 ? NULL : vr.values;
 }
@@ -379,6 +379,18 @@ admin_booking_credit(struct request *r)
 	    "/admin/bookings/%lld?done=credited", (long long)id));
 }
 
+/* The form's name of an API field: to[i] for from[i], else itself. */
+static const char *
+form_name(const char *key, const char *const *from, const char *const *to)
+{
+	size_t	 i;
+
+	for (i = 0; from != NULL && from[i] != NULL; i++)
+		if (strcmp(key, from[i]) == 0)
+			return to[i];
+	return key;
+}
+
 const char *
 admin_parse_dollars(const char *s, json_int_t *cents)
 {
@@ -405,4 +417,15 @@ admin_parse_dollars(const char *s, json_int_t *cents)
 		return msg;
 	*cents = (json_int_t)(whole * 100 + frac);
 	return NULL;
+}
+
+void
+admin_form_errors(json_t *errors, json_t *api, const char *const *from,
+    const char *const *to)
+{
+	const char	*key;
+	json_t		*v;
+
+	json_object_foreach(api, key, v)
+		json_object_set(errors, form_name(key, from, to), v);
 }

@@ -84,6 +84,14 @@ extern const struct field admin_gift_card_form[];
  */
 const char *admin_parse_dollars(const char *, json_int_t *cents);
 
+/*
+ * Copies the errors of validating an API object (field -> message) into
+ * a form's errors, naming from[i] as to[i] (both NULL-ended; NULL: keep
+ * every name).
+ */
+void	 admin_form_errors(json_t *errors, json_t *api,
+	    const char *const *from, const char *const *to);
+
 /* reports.c */
 void	 admin_reports(struct request *);
 

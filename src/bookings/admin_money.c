@@ -61,24 +61,6 @@ static const char *const kind_labels[] = {
 };
 static const char *const gift_keys[] = { "balance", NULL };
 
-/* Copies validation errors into errors, renaming API keys to form keys
- * (from[i] -> to[i]; others keep their names). */
-static void
-merge_errors(json_t *errors, json_t *api, const char *const *from,
-    const char *const *to)
-{
-	const char	*key, *name;
-	json_t		*v;
-	size_t		 i;
-
-	json_object_foreach(api, key, v) {
-		for (name = key, i = 0; from != NULL && from[i] != NULL; i++)
-			if (strcmp(key, from[i]) == 0)
-				name = to[i];
-		json_object_set(errors, name, v);
-	}
-}
-
 /* "Starts" or "ends" of the form as RFC 3339 UTC, into obj; errors on
  * a time the zone does not have. */
 static void
@@ -103,7 +85,7 @@ window_time(struct request *r, json_t *obj, const char *name, json_t *errors)
 static void
 promo_value(struct request *r, json_t *obj, json_t *errors)
 {
-	const char	*v = in_str(r, "value"), *msg;
+	const char	*v = in_str(r, "value");
 	json_int_t	 cents;
 	char		*end;
 	long long	 n;
@@ -112,7 +94,9 @@ promo_value(struct request *r, json_t *obj, json_t *errors)
 		return;
 	if (in_str(r, "kind") != NULL && strcmp(in_str(r, "kind"),
 	    "amount") == 0) {
-		if ((msg = admin_parse_dollars(v, &cents)) != NULL)
+		const char	*msg = admin_parse_dollars(v, &cents);
+
+		if (msg != NULL)
 			json_object_set_new(errors, "value", json_string(msg));
 		else
 			json_object_set_new(obj, "value", json_integer(cents));
@@ -134,20 +118,21 @@ static json_t *
 promotion_input(struct request *r, json_t *errors)
 {
 	struct vresult	 vr;
-	json_t		*obj = json_object(), *v;
+	json_t		*obj = json_object();
 	size_t		 i;
 
 	json_object_set_new(obj, "code", json_string(in_str(r, "code")));
 	json_object_set_new(obj, "kind", json_string(in_str(r, "kind")));
 	for (i = 0; promo_ints[i] != NULL; i++)
-		if ((v = json_object_get(r->in, promo_ints[i])) != NULL)
-			json_object_set(obj, promo_ints[i], v);
+		if (in_has(r, promo_ints[i]))
+			json_object_set(obj, promo_ints[i],
+			    json_object_get(r->in, promo_ints[i]));
 	promo_value(r, obj, errors);
 	window_time(r, obj, "starts_at", errors);
 	window_time(r, obj, "ends_at", errors);
 	if (json_object_size(errors) == 0 && validate_json(r->a,
 	    payments_promotion_fields, obj, &vr) != 0)
-		merge_errors(errors, vr.errors, NULL, NULL);
+		admin_form_errors(errors, vr.errors, NULL, NULL);
 	json_decref(obj);
 	return json_object_size(errors) > 0 ? NULL : vr.values;
 }
@@ -344,7 +329,7 @@ gift_card_input(struct request *r, json_t *errors)
 		return NULL;
 	obj = json_pack("{s:I}", "balance_cents", cents);
 	if (validate_json(r->a, payments_gift_card_fields, obj, &vr) != 0)
-		merge_errors(errors, vr.errors, from, to);
+		admin_form_errors(errors, vr.errors, from, to);
 	json_decref(obj);
 	return json_object_size(errors) > 0 ? NULL : vr.values;
 }

@@ -129,12 +129,10 @@ checkout_page(struct request *r)
 	checkout_render(r, &co, &f);
 }
 
-/* Sets key to text when the form has it (not empty). */
+/* Sets key to the string v unless it is NULL or empty. */
 static void
-put_text(struct request *r, json_t *obj, const char *key, const char *field)
+put_text(json_t *obj, const char *key, const char *v)
 {
-	const char	*v = in_str(r, field);
-
 	if (v != NULL && *v != '\0')
 		json_object_set_new(obj, key, json_string(v));
 }
@@ -166,12 +164,13 @@ payment_input(struct request *r, int64_t hold, const char *type,
 	struct vresult	 vr;
 	int		 rc;
 
-	put_text(r, raw, "promo_code", "promo_code");
+	put_text(raw, "promo_code", in_str(r, "promo_code"));
 	if (strcmp(type, "card") == 0)
 		json_object_set_new(raw, "card", card_input(r));
 	else if (strcmp(type, "gift_card") == 0) {
 		gift = json_object();
-		put_text(r, gift, "code", "gift_card.code");
+		put_text(gift, "code", json_string_value(json_object_get(
+		    json_object_get(r->in, "gift_card"), "code")));
 		json_object_set_new(raw, "gift_card", gift);
 	}
 	rc = validate_json(r->a, payments_pay_fields, raw, &vr);

@@ -183,7 +183,6 @@ static json_t *
 page_tables(struct arena *a, const PGresult *res, int *cut)
 {
 	json_t		*out = json_object(), *list;
-	const char	*kind;
 	size_t		 i;
 	int		 n;
 
@@ -191,7 +190,8 @@ page_tables(struct arena *a, const PGresult *res, int *cut)
 		json_object_set_new(out, tables[i], json_array());
 	*cut = 0;
 	for (n = 0; n < PQntuples(res); n++) {
-		kind = db_val(res, n, R_KIND);
+		const char	*kind = db_val(res, n, R_KIND);
+
 		if (strcmp(kind, "total") == 0) {
 			json_object_set_new(out, "total", page_row(a, res, n));
 			continue;
@@ -203,6 +203,10 @@ page_tables(struct arena *a, const PGresult *res, int *cut)
 		else
 			json_array_append_new(list, page_row(a, res, n));
 	}
+	for (i = 0; tables[i] != NULL; i++)
+		json_object_set_new(out, arena_printf(a, "%s_any", tables[i]),
+		    json_boolean(json_array_size(json_object_get(out,
+		    tables[i])) > 0));
 	return out;
 }
 

@@ -130,6 +130,9 @@ search_href(struct request *r, long long cursor)
 		if ((v = in_str(r, keys[i])) != NULL && *v != '\0')
 			href = arena_printf(r->a, "%s%s=%s&", href, keys[i],
 			    url_encode(r->a, v));
+	if (in_has(r, "limit"))
+		href = arena_printf(r->a, "%slimit=%lld&", href,
+		    (long long)in_int(r, "limit"));
 	return cursor > 0 ? arena_printf(r->a, "%scursor=%lld", href, cursor) :
 	    arena_strndup(r->a, href, strlen(href) - 1);
 }
@@ -138,7 +141,8 @@ search_href(struct request *r, long long cursor)
 void
 catalog_page_search(struct request *r)
 {
-	json_t		*opts = filter_options(r->a), *names, *list, *m;
+	json_t		*opts = filter_options(r->a), *in = json_copy(r->in);
+	json_t		*names, *list, *m;
 	const char	*cursor = in_str(r, "cursor");
 	long long	 at = cursor ? atoll(cursor) : 0;
 	long long	 limit = in_has(r, "limit") ? in_int(r, "limit") :
@@ -146,8 +150,10 @@ catalog_page_search(struct request *r)
 	int		 dberr;
 	size_t		 i;
 
-	json_object_set_new(r->in, "limit", json_integer(limit));
-	if ((list = catalog_movie_search(r->a, r->in, &dberr)) == NULL) {
+	json_object_set_new(in, "limit", json_integer(limit));
+	list = catalog_movie_search(r->a, in, &dberr);
+	json_decref(in);
+	if (list == NULL) {
 		json_decref(opts);
 		db_fail_reply(r, DB_ERROR);
 		return;

@@ -55,13 +55,31 @@ void	 admin_theatres_remove(struct request *);
 extern const struct field admin_theatres_query[];
 extern const struct field admin_theatre_form[];
 
-/* admin_showtimes.c: a theatre's day, changes and cancellations. */
+/* admin_auditoriums.c: the auditorium slots of the theatre form. */
+#define AUD_SLOTS_MAX	51	/* the API's 50 auditoriums and an empty slot */
+
+/* Slot i holding name and layout text; t: the stored theatre or NULL. */
+json_t	*slots_new(struct arena *, size_t i, const char *name,
+	    const char *layout, json_t *t);
+/* The stored auditoriums of t (NULL: none) as slots, and an empty one. */
+json_t	*slots_stored(struct arena *, json_t *t);
+/* The submitted slots; moves the aud_* errors of errors beside them. */
+json_t	*slots_posted(struct request *, json_t *t, json_t *errors);
+/*
+ * The "auditoriums" list of theatre_add_fields from the slots (empty and
+ * removed ones left out, each with its "slot" index), after checking
+ * names and layouts; NULL when a slot got an error.
+ */
+json_t	*slots_auditoriums(struct arena *, json_t *slots);
+/* Sets a slot's a_name_error or a_layout_error unless it has one. */
+void	 slots_error(json_t *slot, const char *which, const char *msg);
+/* The slot that holds the auditorium called name, or NULL. */
+json_t	*slots_named(json_t *slots, const char *name);
+
+/* admin_showtimes.c: a theatre's day. */
 void	 admin_showtimes_day(struct request *);
-void	 admin_showtimes_edit(struct request *);
-void	 admin_showtimes_cancel(struct request *);
 
 extern const struct field admin_showtimes_query[];
-extern const struct field admin_showtime_edit_form[];
 
 /*
  * What the day page shows besides the day itself: the scheduling forms
@@ -81,6 +99,12 @@ void	 admin_showtimes_render(struct request *, int status,
 	    struct day_view *v);
 /* The theatre of a posted hidden "theatre" field, or NULL after a reply. */
 json_t	*admin_showtimes_theatre_or_reply(struct request *, int64_t id);
+
+/* admin_showtime_edit.c: changing and cancelling one showtime. */
+void	 admin_showtimes_edit(struct request *);
+void	 admin_showtimes_cancel(struct request *);
+
+extern const struct field admin_showtime_edit_form[];
 
 /* admin_schedule.c: scheduling one showtime, or many at once. */
 void	 admin_showtimes_schedule(struct request *);

@@ -19,7 +19,6 @@
 
 const struct field seating_page_query[] = {
 	{ "best", FT_INT, 0, 1, HOLD_MAX_SEATS, NULL, NULL },
-	{ "held", FT_ID, 0, 0, 0, NULL, NULL },
 	{ "released", FT_BOOL, 0, 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, NULL }
 };
@@ -113,17 +112,21 @@ form_problem(struct request *r)
 	return "Some of those seats are not on this map. Pick again.";
 }
 
-/* The refusals of holds_pick() as an answer; labels are what was asked. */
+/*
+ * The refusals of holds_pick() as an answer.  p->unknown is the caller's
+ * to free (the API hands it to resp_invalid).
+ */
 static void
 pick_refused(struct request *r, int64_t id, struct pick *p)
 {
 	json_t	*keep;
 	size_t	 i;
 
-	if (p->unknown != NULL)
+	if (p->unknown != NULL) {
+		arena_defer(r->a, (void (*)(void *))json_decref, p->unknown);
 		render_again(r, id, 400, p->labels, "Some of those seats are "
 		    "not on this map. Pick again.");
-	else if (p->refusal != NULL && strcmp(p->refusal, "not_found") == 0)
+	} else if (p->refusal != NULL && strcmp(p->refusal, "not_found") == 0)
 		resp_error(r, 404, "not_found", "there is no such showtime",
 		    NULL);
 	else if (p->refusal != NULL)
@@ -146,7 +149,7 @@ pick_refused(struct request *r, int64_t id, struct pick *p)
 	}
 }
 
-/* GET /showtimes/{id}?best=N&held=H&released=1 */
+/* GET /showtimes/{id}?best=N&released=1 */
 void
 seating_page_showtime(struct request *r)
 {
@@ -170,13 +173,7 @@ seating_page_showtime(struct request *r)
 		    "selection.", seating_labels_text(r->a, v.ticked),
 		    v.best == 1 ? "is" : "are");
 	}
-	if (in_has(r, "held") && v.mine != NULL &&
-	    json_integer_value(json_object_get(v.mine, "id")) ==
-	    in_int(r, "held"))
-		v.just_held = 1;
-	else if (in_has(r, "held"))
-		v.notice = "That hold has ended: it expired or was released.";
-	else if (json_is_true(json_object_get(r->in, "released")))
+	if (json_is_true(json_object_get(r->in, "released")))
 		v.notice = "Your seats were released.";
 	seating_view_render(r, 200, &v);
 }
@@ -225,10 +222,8 @@ seating_page_hold(struct request *r)
 	p.labels = labels;
 	rc = holds_pick(r->a, &p);
 	if (rc == DB_OK)
-		resp_redirect(r, 303, seating_checkout_exists(r) ?
-		    arena_printf(r->a, "/checkout/%lld", (long long)p.hold) :
-		    showtime_path(r, id, arena_printf(r->a, "?held=%lld",
-		    (long long)p.hold)));
+		resp_redirect(r, 303, arena_printf(r->a, "/checkout/%lld",
+		    (long long)p.hold));
 	else if (rc != DB_ABORT)
 		db_fail_reply(r, rc);
 	else
@@ -240,6 +235,7 @@ void
 seating_page_release(struct request *r)
 {
 	int64_t	 id;
+	int	 rc;
 
 	if ((id = showtime_or_reply(r)) == 0)
 		return;
@@ -247,9 +243,12 @@ seating_page_release(struct request *r)
 		resp_redirect(r, 303, showtime_path(r, id, ""));
 		return;
 	}
-	/* Already gone (expired, released, not yours) reads the same. */
-	if (holds_release(r->a, in_int(r, "hold"), r->user_id) < 0)
+	/* A hold already gone (expired, released, not yours): the map shows
+	 * what there is now. */
+	rc = holds_release(r->a, in_int(r, "hold"), r->user_id);
+	if (rc < 0)
 		db_fail_reply(r, DB_ERROR);
 	else
-		resp_redirect(r, 303, showtime_path(r, id, "?released=1"));
+		resp_redirect(r, 303, showtime_path(r, id, rc == 0 ?
+		    "?released=1" : ""));
 }

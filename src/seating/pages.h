@@ -47,7 +47,6 @@ struct map_view {
 	int		 best;		/* the count in the best-available form */
 	const char	*notice;	/* a sentence above the map, or NULL */
 	int		 notice_error;
-	int		 just_held;	/* the no-JS form just made the hold */
 };
 
 /* Reads the seat map and the caller's hold; -1 after a 404 or 503. */
@@ -56,8 +55,6 @@ int	 seating_view_load_or_reply(struct request *, struct map_view *,
 /* Renders pages/showtime with status (200, or the 4xx of a failed pick). */
 void	 seating_view_render(struct request *, int status,
 	    const struct map_view *);
-/* Whether GET /checkout/{hold_id} is routed yet. */
-int	 seating_checkout_exists(struct request *);
 /* Whether a JSON array of strings holds label. */
 int	 seating_labels_have(json_t *labels, const char *label);
 /* "C7, C8 and C9", in the arena. */

@@ -10,7 +10,6 @@
 
 #include "catalog/catalog.h"
 #include "core/request.h"
-#include "core/router.h"
 #include "core/util.h"
 #include "seating/pages.h"
 #include "seating/seating.h"
@@ -90,17 +89,6 @@ seating_money(struct arena *a, json_int_t cents, const char *currency)
 		    (long long)(cents % 100));
 	return arena_printf(a, "%lld.%02lld %s", (long long)(cents / 100),
 	    (long long)(cents % 100), currency);
-}
-
-int
-seating_checkout_exists(struct request *r)
-{
-	const struct route	*rt;
-	struct kvlist		 params;
-	unsigned		 index, allowed;
-
-	return router_match(r->a, "/checkout/1", HTTP_GET, &rt, &index,
-	    &params, &allowed) == ROUTE_FOUND;
 }
 
 static const char *
@@ -315,10 +303,10 @@ seating_view_render(struct request *r, int status, const struct map_view *v)
 {
 	json_t	*st = json_object_get(v->map, "showtime"), *ctx;
 
-	ctx = json_pack("{s:O,s:s,s:I,s:b,s:b,s:i,s:i}", "showtime", st,
+	ctx = json_pack("{s:O,s:s,s:I,s:b,s:i,s:i}", "showtime", st,
 	    "auditorium", auditorium_words(r->a, str(st, "auditorium")),
 	    "snapshot", (json_int_t)v->snapshot, "logged_in", r->user_id > 0,
-	    "checkout", seating_checkout_exists(r), "max_seats", HOLD_MAX_SEATS,
+	    "max_seats", HOLD_MAX_SEATS,
 	    "best_count", v->best > 0 ? v->best : BEST_DEFAULT);
 	if (add_catalog(r, ctx, st) == -1) {
 		json_decref(ctx);
@@ -337,7 +325,5 @@ seating_view_render(struct request *r, int status, const struct map_view *v)
 	if (v->notice != NULL)
 		json_object_set_new(ctx, "notice", json_pack("{s:s,s:b}",
 		    "text", v->notice, "error", v->notice_error));
-	if (v->just_held)
-		json_object_set_new(ctx, "just_held", json_true());
 	resp_page(r, status, "pages/showtime", ctx);
 }
