@@ -274,6 +274,48 @@ ref_or_reply(struct request *r, int64_t id, const char *what)
 	return id > 0 ? id : 0;
 }
 
+/*
+ * Without a ?date, "today" is each theatre's own: keeps in groups (the
+ * listings of the next days) the showtimes of that day only, and points
+ * the first date link at the page without a date.  -1 on failure.
+ */
+static int
+each_today(struct request *r, json_t *groups, json_t *days, const char *base)
+{
+	PGresult	*res;
+	json_t		*today, *g, *s, *kept;
+	const char	*day;
+	size_t		 i = 0, j;
+
+	res = db_q(r->a, "SELECT json_object_agg(tz, to_char((now() AT TIME "
+	    "ZONE tz)::date, 'YYYY-MM-DD')) FROM (SELECT DISTINCT timezone "
+	    "AS tz FROM theatres WHERE deleted_at IS NULL) z", 0);
+	if (res == NULL)
+		return -1;
+	today = db_json(res, 0, 0);
+	while ((g = json_array_get(groups, i)) != NULL) {
+		day = json_string_value(json_object_get(today, json_string_value(
+		    json_object_get(json_object_get(g, "theatre"), "timezone"))));
+		kept = json_array();
+		json_array_foreach(json_object_get(g, "showtimes"), j, s)
+			if (day != NULL && strncmp(json_string_value(
+			    json_object_get(s, "starts_local")), day, 10) == 0)
+				json_array_append(kept, s);
+		if (json_array_size(kept) > 0)
+			json_object_set_new(g, "showtimes", kept), i++;
+		else {
+			json_decref(kept);
+			json_array_remove(groups, i);
+		}
+	}
+	json_decref(today);
+	json_object_set_new(json_array_get(json_object_get(days, "days"), 0),
+	    "href", json_string(arena_strndup(r->a, base, strlen(base) - 1)));
+	json_object_set_new(days, "day_title", json_string(
+	    "Today, in each theatre's own time zone"));
+	return 0;
+}
+
 /* GET /movies/{movie}?date=YYYY-MM-DD&city= */
 void
 catalog_page_movie(struct request *r)
@@ -281,7 +323,8 @@ catalog_page_movie(struct request *r)
 	int64_t		 id;
 	json_t		*m, *groups, *days, *opts, *names, *ctx;
 	const char	*date = in_str(r, "date"), *city = in_str(r, "city");
-	int		 dberr;
+	const char	*base;
+	int		 dberr, chosen = date != NULL;
 
 	if ((id = ref_or_reply(r, catalog_movie_ref(r->a,
 	    req_capture(r, "movie")), "movie")) == 0)
@@ -290,11 +333,17 @@ catalog_page_movie(struct request *r)
 		db_fail_reply(r, DB_ERROR);
 		return;
 	}
-	days = day_links(r, arena_printf(r->a, "/movies/%s?%s%s%s",
-	    url_encode(r->a, json_string_value(json_object_get(m, "slug"))),
-	    city ? "city=" : "", city ? url_encode(r->a, city) : "",
-	    city ? "&" : ""), NULL, &date);
-	groups = days ? catalog_listings(r->a, id, date, city, &dberr) : NULL;
+	base = arena_printf(r->a, "/movies/%s?%s%s%s", url_encode(r->a,
+	    json_string_value(json_object_get(m, "slug"))), city ? "city=" : "",
+	    city ? url_encode(r->a, city) : "", city ? "&" : "");
+	days = day_links(r, base, NULL, &date);
+	groups = days ? catalog_listings(r->a, id, chosen ? date : NULL, city,
+	    &dberr) : NULL;
+	if (groups != NULL && !chosen && each_today(r, groups, days,
+	    base) == -1) {
+		json_decref(groups);
+		groups = NULL;
+	}
 	if (groups == NULL) {
 		json_decref(m);
 		json_decref(days);
@@ -305,9 +354,11 @@ catalog_page_movie(struct request *r)
 	opts = filter_options(r->a);
 	names = genre_names(opts);
 	movie_details(r, m, names);
-	ctx = json_pack("{s:o,s:o,s:o,s:b,s:o,s:s}", "movie", m, "dates", days,
+	ctx = json_pack("{s:o,s:o,s:o,s:b,s:o}", "movie", m, "dates", days,
 	    "theatres", groups, "any_showtimes", json_array_size(groups) > 0,
-	    "filters", filter_form(opts, r->in), "date", date);
+	    "filters", filter_form(opts, r->in));
+	if (chosen)
+		json_object_set_new(ctx, "date", json_string(date));
 	json_object_set_new(ctx, "errors", page_form_errors(r));
 	json_decref(names);
 	json_decref(opts);

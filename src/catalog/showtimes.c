@@ -208,7 +208,7 @@ showtimes_set(struct arena *a, struct showtime_write *w)
 }
 
 /* One outbox row per confirmed booking of the showtime; returns how
- * many, or -1. */
+ * many, or -1.  Steals payload. */
 static int
 notify_bookings(struct arena *a, const char *sid, const char *kind,
     json_t *payload)
@@ -216,6 +216,7 @@ notify_bookings(struct arena *a, const char *sid, const char *kind,
 	char		*p = json_dumps(payload, JSON_COMPACT);
 	PGresult	*res;
 
+	json_decref(payload);
 	res = db_q(a, "INSERT INTO outbox (kind, payload) "
 	    "SELECT $2, $3::jsonb || jsonb_build_object('booking_id', b.id) "
 	    "FROM (SELECT DISTINCT booking_id AS id FROM showtime_seats "
