@@ -64,9 +64,12 @@ search_of(struct arena *a, const char *q)
 		return s;
 	if (strchr(q, '@') != NULL)
 		s.email = q;
-	else if (strspn(q, "0123456789") == strlen(q) && strlen(q) < 19)
+	else if (strspn(q, "0123456789") == strlen(q) && strlen(q) < 19) {
 		s.showtime = q;
-	else
+		/* Codes may be all digits too ("23456789"). */
+		if (strlen(q) == BOOKING_CODE_LEN)
+			s.code = q;
+	} else
 		s.code = booking_code_normalize(a, q);
 	return s;
 }
@@ -104,9 +107,9 @@ admin_bookings_list(struct request *r)
 	    "JOIN movies m ON m.id = s.movie_id "
 	    "JOIN auditoriums au ON au.id = s.auditorium_id "
 	    "JOIN theatres t ON t.id = au.theatre_id "
-	    "WHERE ($1::text IS NULL OR b.code = $1) "
+	    "WHERE (($1::text IS NULL AND $3::bigint IS NULL) OR b.code = $1 "
+	    "  OR b.showtime_id = $3::bigint) "
 	    "AND ($2::text IS NULL OR lower(u.email) = lower($2)) "
-	    "AND ($3::bigint IS NULL OR b.showtime_id = $3::bigint) "
 	    "AND ($4::bigint IS NULL OR b.id < $4::bigint) "
 	    "ORDER BY b.id DESC LIMIT $5::int + 1", 5, s.code, s.email,
 	    s.showtime, in_has(r, "before") ? db_id(r->a, in_int(r, "before")) :
@@ -283,15 +286,9 @@ void
 admin_booking_refund(struct request *r)
 {
 	int64_t	 id = booking_id(r);
-	json_t	*after;
 
 	switch (bookings_refund(r->a, id, r->user_id, 0, REFUND_REASON)) {
-	case REFUND_OK:
-		after = json_pack("{s:s,s:s}", "status", "refunded", "reason",
-		    REFUND_REASON);
-		audit_write(r->a, r->user_id, "booking.refund", "booking",
-		    db_id(r->a, id), NULL, after);
-		json_decref(after);
+	case REFUND_OK:		/* audited by bookings_refund() */
 		resp_redirect(r, 303, arena_printf(r->a,
 		    "/admin/bookings/%lld?done=refunded", (long long)id));
 		return;
@@ -371,8 +368,13 @@ admin_booking_credit(struct request *r)
 		return;
 	}
 	json_decref(errors);
-	if ((rc = payments_credit_grant(r->a, &w)) != DB_OK) {
-		db_fail_reply(r, rc == DB_ABORT ? DB_ERROR : rc);
+	if ((rc = payments_credit_grant(r->a, &w)) == DB_ABORT) {
+		resp_error(r, 404, "not_found", "there is no such customer",
+		    NULL);
+		return;
+	}
+	if (rc != DB_OK) {
+		db_fail_reply(r, rc);
 		return;
 	}
 	resp_redirect(r, 303, arena_printf(r->a,

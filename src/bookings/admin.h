@@ -21,6 +21,8 @@ struct arena;
 struct buf;
 struct request;
 
+#define BOOKING_CODE_LEN	8	/* bookings.code */
+
 /* checkin.c: the domain function. */
 enum checkin_rc {
 	CHECKIN_ADMITTED,	/* admitted now */
@@ -38,9 +40,11 @@ enum checkin_rc {
  * One conditional UPDATE decides, so two scanners reading the same
  * ticket at once admit it only once; the admission is audited as
  * staff's.  *result (a new reference, except with CHECKIN_DB) has
- * "status", "reason" and "message" (a sentence for the door), and the
- * booking's "code", "seats", "movie", "time", "auditorium", "theatre"
- * when the code is known.  Returns an enum checkin_rc.
+ * "status", "reason" and "message" (a sentence for the door), the
+ * "code" read, and when it names a booking its "seats" ("C7, C8"),
+ * "movie", "time" ("7:30 PM"), "when" ("Saturday 6 Dec, 7:30 PM"),
+ * "auditorium" and "theatre", in the theatre's time zone.  Returns an
+ * enum checkin_rc.
  */
 int	 bookings_check_in(struct arena *, const char *code, int64_t staff,
 	    json_t **result);
@@ -77,6 +81,8 @@ void	 admin_gift_cards_create(struct request *);
 extern const struct field admin_list_query[];
 extern const struct field admin_promotion_form[];
 extern const struct field admin_gift_card_form[];
+
+/* admin.c: form helpers shared by the pages. */
 
 /*
  * Reads an amount of dollars ("50", "50.00", "$1,250.5") into *cents.

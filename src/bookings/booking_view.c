@@ -123,21 +123,29 @@ brand(const char *b)
 	return "Card";
 }
 
+/* "Visa ending in 4242", or "Card" when the digits are unknown. */
+static const char *
+card_words(struct arena *a, json_t *pay)
+{
+	if (*str(pay, "last4") == '\0')
+		return "Card";
+	return arena_printf(a, "%s ending in %s", brand(str(pay, "brand")),
+	    str(pay, "last4"));
+}
+
 /* "Visa ending in 4242", "Gift card", "Account credit"; and where a
  * refund goes: "your card (Visa ending in 4242)". */
 static void
 add_payment_words(struct arena *a, json_t *b)
 {
 	json_t		*pay = json_object_get(b, "payment");
-	const char	*type = str(pay, "type"), *card;
+	const char	*type = str(pay, "type");
 
 	if (strcmp(type, "card") == 0) {
-		card = *str(pay, "last4") != '\0' ? arena_printf(a,
-		    "%s ending in %s", brand(str(pay, "brand")),
-		    str(pay, "last4")) : "Card";
-		json_object_set_new(pay, "words", json_string(card));
+		json_object_set_new(pay, "words", json_string(card_words(a,
+		    pay)));
 		json_object_set_new(b, "refund_to", json_string(arena_printf(a,
-		    "your card (%s)", card)));
+		    "your card (%s)", card_words(a, pay))));
 	} else if (strcmp(type, "gift_card") == 0) {
 		json_object_set_new(pay, "words", json_string("Gift card"));
 		json_object_set_new(b, "refund_to",
@@ -257,7 +265,7 @@ json_t *
 booking_view_list(struct arena *a, int64_t user)
 {
 	PGresult	*res;
-	json_t		*out, *b;
+	json_t		*out;
 	int		 i;
 
 	/* Upcoming soonest first, then the past, latest first. */
@@ -270,7 +278,6 @@ booking_view_list(struct arena *a, int64_t user)
 		return NULL;
 	out = json_array();
 	for (i = 0; i < PQntuples(res); i++)
-		if ((b = shape(a, res, i)) != NULL)
-			json_array_append_new(out, b);
+		json_array_append_new(out, shape(a, res, i));
 	return out;
 }

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "admin/admin.h"
 #include "bookings/bookings.h"
 #include "core/arena.h"
 #include "core/metrics.h"
@@ -76,6 +77,19 @@ credit_origin(struct arena *a, struct refund *f, int64_t user,
 }
 
 static int
+audited_refund(struct arena *a, const struct refund *f)
+{
+	json_t	*after = json_pack("{s:s,s:i,s:s,s:s}", "status", "refunded",
+		    "amount_cents", f->amount, "destination", f->type,
+		    "reason", f->reason ? f->reason : "");
+	int	 rc = audit_write(a, f->actor, "booking.refund", "booking",
+		    db_id(a, f->booking), NULL, after);
+
+	json_decref(after);
+	return rc;
+}
+
+static int
 refund_tx(struct arena *a, void *ctx)
 {
 	struct refund	*f = ctx;
@@ -112,6 +126,9 @@ refund_tx(struct arena *a, void *ctx)
 	for (i = 0; i < PQntuples(seats); i++)
 		json_array_append_new(f->freed, json_pack("{s:s,s:s}", "id",
 		    db_val(seats, i, 0), "status", "available"));
+	/* An admin's refund is audited with it, in the same transaction. */
+	if (f->actor > 0 && !f->by_customer && audited_refund(a, f) == -1)
+		return -1;
 	return db_q(a, "UPDATE bookings SET status = 'refunded', cancelled_at = "
 	    "now() WHERE id = $1", 1, db_id(a, f->booking)) &&
 	    db_q(a, "INSERT INTO refunds (booking_id, amount_cents, destination, "

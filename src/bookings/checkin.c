@@ -19,7 +19,6 @@
 #include "core/request.h"
 #include "store/db.h"
 
-#define CODE_LEN	8		/* bookings.code */
 #define QR_PREFIX	"MARQUEE|"	/* the ticket's QR text */
 
 const struct field admin_checkin_fields[] = {
@@ -192,7 +191,7 @@ bookings_check_in(struct arena *a, const char *code, int64_t staff,
 	int		 rc;
 
 	*result = NULL;
-	if (strlen(c.code) != CODE_LEN)
+	if (strlen(c.code) != BOOKING_CODE_LEN)
 		return unknown(c.code, result);
 	if ((rc = db_tx(a, DB_READ_COMMITTED, checkin_tx, &c)) < 0 ||
 	    (f = booking_facts(a, c.code)) == NULL)

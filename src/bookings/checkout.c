@@ -189,7 +189,7 @@ refused(struct request *r, int64_t id, const struct refusal *rf)
 {
 	struct checkout		 co;
 	struct checkout_form	 f = { rf->status, NULL, NULL, 1 };
-	const char		*type = in_str(r, "payment_type");
+	const char		*type = in_str(r, "payment_type") ?: "";
 	size_t			 i;
 
 	if (rf->status == 503) {
@@ -210,6 +210,10 @@ refused(struct request *r, int64_t id, const struct refusal *rf)
 	else if (strcmp(rf->code, "idempotency_key_reused") == 0)
 		f.notice = "This form was already sent with other details. "
 		    "Check My bookings; to pay again, use the form below.";
+	else if (strcmp(rf->code, "hold_expired") == 0 ||
+	    strcmp(rf->code, "showtime_closed") == 0)
+		f.notice = "Your hold expired — pick your seats again. Nothing "
+		    "was charged.";
 	else if (strcmp(rf->code, "payment_in_progress") == 0)
 		f.notice = "These seats are already being paid for. Check My "
 		    "bookings in a moment before you pay again.";
@@ -303,20 +307,27 @@ form_errors(struct request *r, int64_t id, int status, json_t *errors)
 	checkout_render(r, &co, &f);
 }
 
+/* Stores the booking's address under the key and goes there. */
+static void
+booked(struct request *r, int64_t booking, const char *key)
+{
+	const char	*where = arena_printf(r->a, "/bookings/%lld?new=1",
+			    (long long)booking);
+
+	idempotency_store(r->a, r->user_id, key, 303, where);
+	resp_redirect(r, 303, where);
+}
+
 /* Pays; stores the answer under the key and gives it. */
 static void
 pay(struct request *r, int64_t id, struct payment *p, const char *key)
 {
 	struct refusal	 rf;
-	const char	*where;
 	char		*dump;
 	json_t		*err;
 
 	if (payments_pay(r->a, p) == 0) {
-		where = arena_printf(r->a, "/bookings/%lld?new=1",
-		    (long long)p->booking);
-		idempotency_store(r->a, r->user_id, key, 303, where);
-		resp_redirect(r, 303, where);
+		booked(r, p->booking, key);
 		return;
 	}
 	err = json_pack("{s:s,s:s}", "code", p->code, "message", p->message);

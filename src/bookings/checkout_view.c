@@ -118,18 +118,17 @@ seats(struct request *r, struct checkout *co, int base)
 {
 	PGresult	*res;
 	json_t		*out = json_array();
-	int		 i, price;
+	int		 i;
 
 	res = db_q(r->a, "SELECT st.label, st.kind FROM holds h JOIN seats st "
 	    "ON st.id = ANY(h.seat_ids) WHERE h.id = $1 ORDER BY st.y, st.x",
 	    1, db_id(r->a, co->hold));
 	for (i = 0; res != NULL && i < PQntuples(res); i++) {
-		price = seat_price(base, db_val(res, i, 1));
-		co->subtotal += price;
+		co->subtotal += seat_price(base, db_val(res, i, 1));
 		json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s}",
 		    "id", db_val(res, i, 0), "type", db_val(res, i, 1),
 		    "type_words", booking_seat_words(db_val(res, i, 1)),
-		    "price", money(r, co, price)));
+		    "price", money(r, co, seat_price(base, db_val(res, i, 1)))));
 	}
 	co->tickets = (int)json_array_size(out);
 	return out;
@@ -248,16 +247,14 @@ error_ctx(json_t *errors, const char **other)
 	json_t		*out = json_object(), *msg;
 	const char	*field;
 	size_t		 i;
-	int		 known;
 
 	json_object_foreach(errors, field, msg) {
-		known = 0;
 		for (i = 0; i < sizeof(error_keys) / sizeof(error_keys[0]); i++)
-			if (strcmp(error_keys[i].field, field) == 0) {
-				json_object_set(out, error_keys[i].key, msg);
-				known = 1;
-			}
-		if (!known)
+			if (strcmp(error_keys[i].field, field) == 0)
+				break;
+		if (i < sizeof(error_keys) / sizeof(error_keys[0]))
+			json_object_set(out, error_keys[i].key, msg);
+		else
 			*other = "This form has expired or was changed. Nothing "
 			    "was charged; please check the details and pay again.";
 	}
@@ -277,7 +274,6 @@ form_ctx(struct request *r, const struct checkout *co, int keep)
 		{ "gift_card.code", "gift_card_code" },
 	};
 	json_t		*form;
-	const char	*v;
 	size_t		 i;
 
 	if (type == NULL)
@@ -288,8 +284,9 @@ form_ctx(struct request *r, const struct checkout *co, int keep)
 	    strcmp(type, "wallet") == 0, "idempotency_key",
 	    random_hex(r->a, 16), "promo_code", co->promo ? co->promo : "");
 	for (i = 0; keep && i < sizeof(kept) / sizeof(kept[0]); i++)
-		if ((v = kv_get(&r->form_kv, kept[i][0])) != NULL)
-			json_object_set_new(form, kept[i][1], json_string(v));
+		if (kv_get(&r->form_kv, kept[i][0]) != NULL)
+			json_object_set_new(form, kept[i][1], json_string(
+			    kv_get(&r->form_kv, kept[i][0])));
 	return form;
 }
 
@@ -331,8 +328,10 @@ checkout_render(struct request *r, struct checkout *co,
 	int		 total = co->subtotal - co->discount;
 	json_t		*errors;
 
+	/* A form sent for a hold that ended conflicts with it (409), as the
+	 * API's hold_expired does; a page asked for is gone (410). */
 	if (co->state != HOLD_LIVE) {
-		render_ended(r, co, f->status >= 400 ? f->status :
+		render_ended(r, co, f->status >= 400 ? 409 :
 		    co->state == HOLD_PAID ? 200 : 410);
 		return;
 	}

@@ -69,10 +69,11 @@ add_text(struct buf *b, const char *s)
 static void
 add_folded(struct buf *out, const char *line, size_t len)
 {
-	size_t	 pos = 0, room = ICS_LINE_MAX, n;
+	size_t	 pos = 0, room = ICS_LINE_MAX;
 
 	while (len - pos > room) {
-		n = room;
+		size_t	 n = room;
+
 		/* Back up to the first byte of a UTF-8 character. */
 		while (n > 1 && ((unsigned char)line[pos + n] & 0xc0) == 0x80)
 			n--;

@@ -118,6 +118,15 @@ payments_promotion_create(struct arena *a, struct payments_write *w)
 		w->problem = "a percentage must be between 1 and 100";
 		return DB_ABORT;
 	}
+	if (json_string_value(json_object_get(w->in, "starts_at")) != NULL &&
+	    json_string_value(json_object_get(w->in, "ends_at")) != NULL &&
+	    strcmp(json_string_value(json_object_get(w->in, "ends_at")),
+	    json_string_value(json_object_get(w->in, "starts_at"))) <= 0) {
+		/* Both are normalised UTC "YYYY-MM-DDTHH:MM:SSZ": comparable. */
+		w->field = "ends_at";
+		w->problem = "must be after starts_at";
+		return DB_ABORT;
+	}
 	return db_tx(a, DB_READ_COMMITTED, promotion_tx, w);
 }
 
