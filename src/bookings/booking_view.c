@@ -21,8 +21,9 @@
     "  'FMDay, FMMonth FMDD, YYYY'), " \
     "to_char(s.starts_at AT TIME ZONE t.timezone, 'FMHH12:MI AM'), " \
     "t.slug, t.address, t.city, m.slug, " \
-    "b.status = 'confirmed' AND NOT (s.starts_at - now() < " \
-    "  make_interval(hours => $2) AND s.updated_at <= b.created_at), " \
+    "b.status = 'confirmed' AND " \
+    "  customer_may_cancel(s.starts_at, s.rescheduled_at, b.created_at, " \
+    "  $2::int), " \
     "s.starts_at > now(), " \
     "(SELECT r.amount_cents FROM refunds r WHERE r.booking_id = b.id) " \
     "FROM bookings b JOIN showtimes s ON s.id = b.showtime_id " \

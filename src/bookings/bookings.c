@@ -99,8 +99,8 @@ refund_tx(struct arena *a, void *ctx)
 	json_array_clear(f->freed);
 	res = db_q(a, "SELECT b.status = 'confirmed', b.user_id, b.showtime_id, "
 	    "b.payment_type, b.payment_ref, b.total_cents, b.gift_card_id, "
-	    "s.starts_at - now() < make_interval(hours => $2) "
-	    "  AND s.updated_at <= b.created_at "
+	    "NOT customer_may_cancel(s.starts_at, s.rescheduled_at, b.created_at, "
+	    "  $2::int) "
 	    "FROM bookings b JOIN showtimes s ON s.id = b.showtime_id "
 	    "WHERE b.id = $1 FOR UPDATE OF b", 2, db_id(a, f->booking),
 	    arena_printf(a, "%d", CANCEL_HOURS));

@@ -117,7 +117,7 @@ void
 checkout_page(struct request *r)
 {
 	struct checkout		 co;
-	struct checkout_form	 f = { 200, NULL, NULL, 0 };
+	struct checkout_reply	 f = { 200, NULL, NULL, 0 };
 	int64_t			 id;
 
 	if ((id = hold_or_reply(r)) == 0 || load_or_reply(r, id, &co) == -1)
@@ -188,7 +188,7 @@ static void
 refused(struct request *r, int64_t id, const struct refusal *rf)
 {
 	struct checkout		 co;
-	struct checkout_form	 f = { rf->status, NULL, NULL, 1 };
+	struct checkout_reply	 f = { rf->status, NULL, NULL, 1 };
 	const char		*type = in_str(r, "payment_type") ?: "";
 	size_t			 i;
 
@@ -205,7 +205,7 @@ refused(struct request *r, int64_t id, const struct refusal *rf)
 	checkout_promo(r, &co, in_str(r, "promo_code"));
 	if (strcmp(rf->code, "promotion_not_applicable") == 0)
 		f.notice = arena_printf(r->a, "Promo code %s cannot be used: %s. "
-		    "Nothing was charged.", in_str(r, "promo_code"),
+		    "Nothing was charged.", in_str(r, "promo_code") ?: "",
 		    checkout_promo_words(rf->reason));
 	else if (strcmp(rf->code, "idempotency_key_reused") == 0)
 		f.notice = "This form was already sent with other details. "
@@ -298,7 +298,7 @@ static void
 form_errors(struct request *r, int64_t id, int status, json_t *errors)
 {
 	struct checkout		 co;
-	struct checkout_form	 f = { status, "Please check the details "
+	struct checkout_reply	 f = { status, "Please check the details "
 				    "below. Nothing was charged.", errors, 1 };
 
 	if (load_or_reply(r, id, &co) == -1)

@@ -35,7 +35,7 @@ struct checkout {
 };
 
 /* What a re-rendered form shows besides the hold. */
-struct checkout_form {
+struct checkout_reply {
 	int		 status;
 	const char	*notice;	/* a sentence above the form, or NULL */
 	json_t		*errors;	/* field errors ("card.cvc"), borrowed */
@@ -58,7 +58,7 @@ void	 checkout_promo(struct request *, struct checkout *co,
 /* Renders pages/checkout: the form, or the page of a hold that ended.
  * Frees co->ctx. */
 void	 checkout_render(struct request *, struct checkout *co,
-	    const struct checkout_form *);
+	    const struct checkout_reply *);
 /* Words for a promotion_reason(). */
 const char *checkout_promo_words(const char *reason);
 

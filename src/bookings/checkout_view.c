@@ -322,7 +322,7 @@ render_ended(struct request *r, struct checkout *co, int status)
 
 void
 checkout_render(struct request *r, struct checkout *co,
-    const struct checkout_form *f)
+    const struct checkout_reply *f)
 {
 	const char	*other = NULL;
 	int		 total = co->subtotal - co->discount;

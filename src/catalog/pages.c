@@ -12,6 +12,7 @@
 #include "core/config.h"
 #include "core/request.h"
 #include "core/util.h"
+#include "ratings/ratings.h"
 #include "store/cache.h"
 #include "store/db.h"
 
@@ -316,12 +317,12 @@ each_today(struct request *r, json_t *groups, json_t *days, const char *base)
 	return 0;
 }
 
-/* GET /movies/{movie}?date=YYYY-MM-DD&city= */
+/* GET /movies/{movie}?date=YYYY-MM-DD&city=&order=helpful&reviews= */
 void
 catalog_page_movie(struct request *r)
 {
 	int64_t		 id;
-	json_t		*m, *groups, *days, *opts, *names, *ctx;
+	json_t		*m, *groups, *days, *opts, *names, *ctx, *ratings;
 	const char	*date = in_str(r, "date"), *city = in_str(r, "city");
 	const char	*base;
 	int		 dberr, chosen = date != NULL;
@@ -344,9 +345,12 @@ catalog_page_movie(struct request *r)
 		json_decref(groups);
 		groups = NULL;
 	}
-	if (groups == NULL) {
+	ratings = groups ? ratings_page_context(r, id, json_string_value(
+	    json_object_get(m, "slug"))) : NULL;
+	if (groups == NULL || ratings == NULL) {
 		json_decref(m);
 		json_decref(days);
+		json_decref(groups);
 		db_fail_reply(r, DB_ERROR);
 		return;
 	}
@@ -354,9 +358,9 @@ catalog_page_movie(struct request *r)
 	opts = filter_options(r->a);
 	names = genre_names(opts);
 	movie_details(r, m, names);
-	ctx = json_pack("{s:o,s:o,s:o,s:b,s:o}", "movie", m, "dates", days,
+	ctx = json_pack("{s:o,s:o,s:o,s:b,s:o,s:o}", "movie", m, "dates", days,
 	    "theatres", groups, "any_showtimes", json_array_size(groups) > 0,
-	    "filters", filter_form(opts, r->in));
+	    "filters", filter_form(opts, r->in), "ratings", ratings);
 	if (chosen)
 		json_object_set_new(ctx, "date", json_string(date));
 	json_object_set_new(ctx, "errors", page_form_errors(r));

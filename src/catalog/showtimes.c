@@ -279,7 +279,9 @@ update_one(struct arena *a, struct showtime_write *w, size_t i, json_t *it)
 	    "  make_interval(mins => m.duration_minutes + 15), "
 	    "auditorium_id = coalesce($3::bigint, s.auditorium_id), "
 	    "base_price_cents = coalesce($4::int, s.base_price_cents), "
-	    "status = coalesce($5, s.status), updated_at = now() "
+	    "status = coalesce($5, s.status), updated_at = now(), "
+	    "rescheduled_at = CASE WHEN $2::timestamptz IS NOT NULL OR "
+	    "  $3::bigint IS NOT NULL THEN now() ELSE s.rescheduled_at END "
 	    "FROM movies m WHERE m.id = s.movie_id AND s.id = $1", 5, sid, start,
 	    aud ? db_id(a, aud) : NULL, json_object_get(it, "base_price_cents") ?
 	    arena_printf(a, "%lld", json_integer_value(json_object_get(it,

@@ -24,6 +24,7 @@ static char	 last_msg[256];
 static int	 last_retries;
 static int64_t	 next_attempt;
 static unsigned	 generation;
+static int	 in_tx;		/* inside db_tx(): no silent retries */
 
 static int64_t
 mono_usec(void)
@@ -109,6 +110,15 @@ db_exec(struct arena *a, const char *sql, int n, const char *const *params)
 	}
 	res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
 	st = PQresultStatus(res);
+	/* A connection the server dropped (a restart) is found out by the
+	 * first query after it: outside a transaction, reconnect and run the
+	 * statement again rather than fail this request. */
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !in_tx &&
+	    PQstatus(conn) == CONNECTION_BAD && db_conn() != NULL) {
+		PQclear(res);
+		res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+		st = PQresultStatus(res);
+	}
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 		arena_defer(a, clear_result, res);
 		last_state[0] = '\0';
@@ -257,7 +267,9 @@ attempt(struct arena *a, enum db_iso iso,
 
 	if (control(begin_sql[iso]) == -1)
 		return -1;
+	in_tx = 1;
 	rc = fn(a, ctx);
+	in_tx = 0;
 	if (rc == 0)
 		return control("COMMIT") == 0 ? 0 : -1;
 	if (PQtransactionStatus(conn) != PQTRANS_UNKNOWN)
@@ -312,8 +324,11 @@ db_tx_retries(void)
 void
 db_fail_reply(struct request *r, int rc)
 {
+	/* Class 08 (connection) and 57P (server shutting down): the database
+	 * went away under the query; that is unavailability, not a bug. */
 	if (rc == DB_UNAVAILABLE || rc == DB_EXHAUSTED ||
-	    db_conn() == NULL) {
+	    strncmp(last_state, "08", 2) == 0 ||
+	    strncmp(last_state, "57P", 3) == 0 || db_conn() == NULL) {
 		resp_unavailable(r, rc == DB_EXHAUSTED ? 1 : 5);
 		return;
 	}
