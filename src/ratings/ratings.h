@@ -39,6 +39,10 @@ int	 ratings_vote(struct arena *, int64_t rating, int64_t user);
 void	 ratings_api_add(struct request *);
 void	 ratings_api_update(struct request *);
 void	 ratings_api_list(struct request *);
+/* The movie page's ratings section ({{#ratings}}, partials/ratings_*):
+ * summary, the viewer's form, one page of reviews.  NULL on failure. */
+json_t	*ratings_page_context(struct request *, int64_t movie,
+	    const char *slug);
 void	 ratings_page_save(struct request *);
 void	 ratings_page_helpful(struct request *);
 void	 ratings_admin_list(struct request *);

@@ -143,7 +143,7 @@ pick_refused(struct request *r, int64_t id, struct pick *p)
 				    json_array_get(p->labels, i));
 		render_again(r, id, 409, keep, arena_printf(r->a, "Sorry: %s "
 		    "%s just taken by someone else, so nothing was held. "
-		    "Your other seats are still ticked; pick again and hold.",
+		    "Your other seats are still selected; pick again and hold.",
 		    seating_labels_text(r->a, p->taken),
 		    json_array_size(p->taken) == 1 ? "was" : "were"));
 	}
@@ -160,7 +160,8 @@ seating_page_showtime(struct request *r)
 	    seating_view_load_or_reply(r, &v, id) == -1)
 		return;
 	if (in_error(r, "best") != NULL) {
-		v.notice = "Best available finds between 1 and 10 seats.";
+		v.notice = arena_printf(r->a, "Best available finds between 1 "
+		    "and %d seats.", HOLD_MAX_SEATS);
 		v.notice_error = 1;
 	} else if (in_has(r, "best")) {
 		v.best = (int)in_int(r, "best");
@@ -169,7 +170,7 @@ seating_page_showtime(struct request *r)
 		v.notice = json_array_size(v.ticked) == 0 ? arena_printf(r->a,
 		    "There are no %d free seats side by side. Pick seats on "
 		    "the map instead.", v.best) : arena_printf(r->a, "Best "
-		    "available: %s %s ticked below. Hold them, or change the "
+		    "available: %s %s selected below. Hold them, or change the "
 		    "selection.", seating_labels_text(r->a, v.ticked),
 		    v.best == 1 ? "is" : "are");
 	}

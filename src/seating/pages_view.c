@@ -63,7 +63,7 @@ seating_labels_have(json_t *labels, const char *label)
 	size_t	 i;
 
 	json_array_foreach(labels, i, l)
-		if (strcmp(json_string_value(l), label) == 0)
+		if (json_is_string(l) && strcmp(json_string_value(l), label) == 0)
 			return 1;
 	return 0;
 }
@@ -279,7 +279,7 @@ seating_view_load_or_reply(struct request *r, struct map_view *v, int64_t id)
 	return 0;
 }
 
-/* The movie and theatre, borrowed into ctx; -1 when either is gone. */
+/* Adds the movie and the theatre to ctx; -1 when either is missing. */
 static int
 add_catalog(struct request *r, json_t *ctx, json_t *st)
 {
@@ -310,7 +310,11 @@ seating_view_render(struct request *r, int status, const struct map_view *v)
 	    "best_count", v->best > 0 ? v->best : BEST_DEFAULT);
 	if (add_catalog(r, ctx, st) == -1) {
 		json_decref(ctx);
-		db_fail_reply(r, DB_ERROR);
+		if (db_sqlstate()[0] != '\0')
+			db_fail_reply(r, DB_ERROR);
+		else
+			resp_error(r, 404, "not_found",
+			    "there is no such showtime", NULL);
 		return;
 	}
 	add_times(r, ctx, st, str(json_object_get(ctx, "theatre"), "timezone"),
@@ -325,5 +329,7 @@ seating_view_render(struct request *r, int status, const struct map_view *v)
 	if (v->notice != NULL)
 		json_object_set_new(ctx, "notice", json_pack("{s:s,s:b}",
 		    "text", v->notice, "error", v->notice_error));
+	/* Live seats and a CSRF token: never from a cache, not even ours. */
+	resp_header(r, "Cache-Control", "no-store");
 	resp_page(r, status, "pages/showtime", ctx);
 }
