@@ -7,6 +7,7 @@
 #include "core/config.h"
 #include "core/request.h"
 #include "core/util.h"
+#include "seating/pages.h"
 #include "seating/seating.h"
 #include "store/db.h"
 #include "store/ratelimit.h"
@@ -91,31 +92,23 @@ seating_api_best(struct request *r)
 	json_decref(map);
 }
 
-/* Duplicates in the request are a 400, as are more than ten seats a 422. */
+/* Duplicates in the request are a 400, more than ten seats a 422. */
 static int
 seats_or_reply(struct request *r, json_t *labels)
 {
-	json_t	*errors = json_object();
-	size_t	 i, j;
+	json_t	*dups = NULL;
 
-	for (i = 0; i < json_array_size(labels); i++)
-		for (j = 0; j < i; j++)
-			if (json_equal(json_array_get(labels, i),
-			    json_array_get(labels, j)))
-				json_object_set_new(errors, arena_printf(r->a,
-				    "seats[%zu]", i), json_string(
-				    "is listed twice"));
-	if (json_object_size(errors) > 0) {
-		resp_invalid(r, errors);
+	switch (pick_check(labels, &dups)) {
+	case PICK_DUPLICATE:
+		resp_invalid(r, dups);
 		return -1;
-	}
-	json_decref(errors);
-	if (json_array_size(labels) > HOLD_MAX_SEATS) {
+	case PICK_TOO_MANY:
 		resp_error(r, 422, "too_many_seats", "a hold may have at most "
 		    "10 seats", json_pack("{s:i}", "max", HOLD_MAX_SEATS));
 		return -1;
+	default:
+		return 0;
 	}
-	return 0;
 }
 
 /* POST /v1/theatre/{theatre}/pick_seats */
@@ -144,7 +137,7 @@ seating_api_pick(struct request *r)
 	else if (rc != DB_ABORT)
 		db_fail_reply(r, rc);
 	else if (p.unknown != NULL)
-		resp_invalid(r, p.unknown);
+		resp_invalid(r, json_incref(p.unknown));
 	else if (p.refusal != NULL && strcmp(p.refusal, "not_found") == 0)
 		resp_error(r, 404, "not_found",
 		    "there is no such showtime at this theatre", NULL);

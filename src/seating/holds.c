@@ -126,7 +126,8 @@ resolve_seats(struct arena *a, struct pick *p, int64_t aud, int base,
 			found = strcmp(db_val(res, j, 1), json_string_value(l)) == 0;
 		if (!found) {
 			if (p->unknown == NULL)
-				p->unknown = json_object();
+				p->unknown = arena_defer(a,
+				    (void (*)(void *))json_decref, json_object());
 			json_object_set_new(p->unknown, arena_printf(a,
 			    "seats[%zu]", i), json_string("is not a seat in "
 			    "this auditorium"));

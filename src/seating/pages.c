@@ -112,10 +112,7 @@ form_problem(struct request *r)
 	return "Some of those seats are not on this map. Pick again.";
 }
 
-/*
- * The refusals of holds_pick() as an answer.  p->unknown is the caller's
- * to free (the API hands it to resp_invalid).
- */
+/* The refusals of holds_pick() as an answer. */
 static void
 pick_refused(struct request *r, int64_t id, struct pick *p)
 {
@@ -123,7 +120,6 @@ pick_refused(struct request *r, int64_t id, struct pick *p)
 	size_t	 i;
 
 	if (p->unknown != NULL) {
-		arena_defer(r->a, (void (*)(void *))json_decref, p->unknown);
 		render_again(r, id, 400, p->labels, "Some of those seats are "
 		    "not on this map. Pick again.");
 	} else if (p->refusal != NULL && strcmp(p->refusal, "not_found") == 0)

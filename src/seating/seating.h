@@ -34,7 +34,8 @@ struct pick {
 	int64_t		 hold;
 	json_t		*hold_json;	/* the Hold object (arena-owned) */
 	json_t		*taken;		/* labels someone else has */
-	json_t		*unknown;	/* field errors for unknown seats */
+	json_t		*unknown;	/* field errors for unknown seats
+					   (arena-owned) */
 	const char	*refusal;	/* "not_found", "showtime_closed" */
 	/* internal */
 	const char	*prev_holds;	/* "{1,2}" from before the attempt */
