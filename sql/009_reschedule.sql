@@ -9,5 +9,5 @@ ALTER TABLE showtimes ADD COLUMN rescheduled_at timestamptz;
 CREATE FUNCTION customer_may_cancel(starts timestamptz, rescheduled timestamptz,
     booked timestamptz, hours int) RETURNS boolean LANGUAGE sql STABLE AS $$
     SELECT starts - now() >= make_interval(hours => hours)
-        OR (rescheduled > booked AND starts > now())
+        OR (coalesce(rescheduled > booked, false) AND starts > now())
 $$;

@@ -143,6 +143,8 @@ function unsell(showtimeId) {
 	const ids = fakeBookings.length ? fakeBookings.join(',') : '0';
 	sql(`BEGIN; UPDATE showtime_seats SET booking_id = NULL WHERE showtime_id = ${showtimeId} AND booking_id IN (${ids}); ` +
 		`DELETE FROM outbox WHERE payload ? 'booking_id' AND (payload->>'booking_id')::bigint IN (${ids}) AND state = 'pending'; ` +
+		// A cancelled showtime's bookings may have been refunded by the jobs process meanwhile.
+		`DELETE FROM refunds WHERE booking_id IN (${ids}); ` +
 		`DELETE FROM bookings WHERE showtime_id = ${showtimeId} AND id IN (${ids}); COMMIT`);
 }
 
