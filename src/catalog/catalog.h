@@ -32,6 +32,10 @@ void	 catalog_changed(struct arena *);
  * there is none (or it was removed), -1 when the database failed. */
 int64_t	 catalog_movie_ref(struct arena *, const char *ref);
 int64_t	 catalog_theatre_ref(struct arena *, const char *ref);
+/* The {movie} / {theatre} of the request's path: its id, or 0 after
+ * answering 404 (or 503 when the database failed). */
+int64_t	 catalog_movie_or_reply(struct request *);
+int64_t	 catalog_theatre_or_reply(struct request *);
 /* New references, or NULL. */
 json_t	*catalog_movie_json(struct arena *, int64_t id);
 json_t	*catalog_theatre_json(struct arena *, int64_t id);

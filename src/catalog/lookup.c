@@ -7,6 +7,7 @@
 
 #include "catalog/catalog.h"
 #include "core/arena.h"
+#include "core/request.h"
 #include "store/cache.h"
 #include "store/db.h"
 
@@ -59,6 +60,33 @@ object_json(struct arena *a, const char *sql, int64_t id)
 	if (res == NULL || PQntuples(res) != 1)
 		return NULL;
 	return db_json(res, 0, 0);
+}
+
+/* Resolves a path capture with lookup; 0 after answering 404 or 503. */
+static int64_t
+ref_or_reply(struct request *r, const char *capture,
+    int64_t (*lookup)(struct arena *, const char *), const char *what)
+{
+	int64_t	 id = lookup(r->a, req_capture(r, capture));
+
+	if (id < 0)
+		db_fail_reply(r, DB_ERROR);
+	else if (id == 0)
+		resp_error(r, 404, "not_found", arena_printf(r->a,
+		    "there is no such %s", what), NULL);
+	return id > 0 ? id : 0;
+}
+
+int64_t
+catalog_movie_or_reply(struct request *r)
+{
+	return ref_or_reply(r, "movie", catalog_movie_ref, "movie");
+}
+
+int64_t
+catalog_theatre_or_reply(struct request *r)
+{
+	return ref_or_reply(r, "theatre", catalog_theatre_ref, "theatre");
 }
 
 json_t *

@@ -77,19 +77,6 @@ movies_api_list(struct request *r)
 	resp_json(r, 200, list);
 }
 
-/* Resolves {movie}; 0 after answering 404 or 503. */
-static int64_t
-movie_or_reply(struct request *r)
-{
-	int64_t	 id = catalog_movie_ref(r->a, req_capture(r, "movie"));
-
-	if (id < 0)
-		db_fail_reply(r, DB_ERROR);
-	else if (id == 0)
-		resp_error(r, 404, "not_found", "there is no such movie", NULL);
-	return id > 0 ? id : 0;
-}
-
 /* GET /v1/movies/{movie} */
 void
 movies_api_get(struct request *r)
@@ -97,7 +84,7 @@ movies_api_get(struct request *r)
 	int64_t	 id;
 	json_t	*m;
 
-	if ((id = movie_or_reply(r)) == 0)
+	if ((id = catalog_movie_or_reply(r)) == 0)
 		return;
 	if ((m = catalog_movie_json(r->a, id)) == NULL) {
 		db_fail_reply(r, DB_ERROR);
@@ -114,7 +101,7 @@ movies_api_listings(struct request *r)
 	json_t	*m, *theatres;
 	int	 dberr;
 
-	if ((id = movie_or_reply(r)) == 0)
+	if ((id = catalog_movie_or_reply(r)) == 0)
 		return;
 	m = catalog_movie_json(r->a, id);
 	theatres = catalog_listings(r->a, id, in_str(r, "date"),
@@ -174,7 +161,7 @@ movies_api_update(struct request *r)
 	struct movie_write	 w;
 
 	memset(&w, 0, sizeof(w));
-	if ((w.id = movie_or_reply(r)) == 0)
+	if ((w.id = catalog_movie_or_reply(r)) == 0)
 		return;
 	w.in = r->in;
 	w.actor = r->user_id;
@@ -188,7 +175,7 @@ movies_api_remove(struct request *r)
 	struct movie_write	 w;
 
 	memset(&w, 0, sizeof(w));
-	if ((w.id = movie_or_reply(r)) == 0)
+	if ((w.id = catalog_movie_or_reply(r)) == 0)
 		return;
 	w.actor = r->user_id;
 	write_reply(r, movies_remove(r->a, &w), &w, 204);

@@ -75,18 +75,6 @@ theatres_api_list(struct request *r)
 	    json_null()));
 }
 
-static int64_t
-theatre_or_reply(struct request *r)
-{
-	int64_t	 id = catalog_theatre_ref(r->a, req_capture(r, "theatre"));
-
-	if (id < 0)
-		db_fail_reply(r, DB_ERROR);
-	else if (id == 0)
-		resp_error(r, 404, "not_found", "there is no such theatre", NULL);
-	return id > 0 ? id : 0;
-}
-
 /* GET /v1/theatre/{theatre} */
 void
 theatres_api_get(struct request *r)
@@ -94,7 +82,7 @@ theatres_api_get(struct request *r)
 	int64_t	 id;
 	json_t	*t;
 
-	if ((id = theatre_or_reply(r)) == 0)
+	if ((id = catalog_theatre_or_reply(r)) == 0)
 		return;
 	if ((t = catalog_theatre_json(r->a, id)) == NULL) {
 		db_fail_reply(r, DB_ERROR);
@@ -186,7 +174,8 @@ theatres_api_update(struct request *r)
 	struct theatre_write	 w;
 
 	memset(&w, 0, sizeof(w));
-	if ((w.id = theatre_or_reply(r)) == 0 || auditoriums_or_reply(r) == -1)
+	if ((w.id = catalog_theatre_or_reply(r)) == 0 ||
+	    auditoriums_or_reply(r) == -1)
 		return;
 	w.in = r->in;
 	w.actor = r->user_id;
@@ -200,7 +189,7 @@ theatres_api_remove(struct request *r)
 	struct theatre_write	 w;
 
 	memset(&w, 0, sizeof(w));
-	if ((w.id = theatre_or_reply(r)) == 0)
+	if ((w.id = catalog_theatre_or_reply(r)) == 0)
 		return;
 	w.actor = r->user_id;
 	write_reply(r, theatres_remove(r->a, &w), &w, 204);

@@ -34,19 +34,6 @@ const struct field seating_pick_fields[] = {
 	{ NULL, 0, 0, 0, 0, NULL, NULL }
 };
 
-/* The path's theatre: its id, or 0 after answering. */
-static int64_t
-theatre_or_reply(struct request *r)
-{
-	int64_t	 id = catalog_theatre_ref(r->a, req_capture(r, "theatre"));
-
-	if (id < 0)
-		db_fail_reply(r, DB_ERROR);
-	else if (id == 0)
-		resp_error(r, 404, "not_found", "there is no such theatre", NULL);
-	return id > 0 ? id : 0;
-}
-
 static json_t *
 map_or_reply(struct request *r, int64_t theatre)
 {
@@ -68,7 +55,8 @@ seating_api_seats(struct request *r)
 	int64_t	 t;
 	json_t	*map, *mine = NULL;
 
-	if ((t = theatre_or_reply(r)) == 0 || (map = map_or_reply(r, t)) == NULL)
+	if ((t = catalog_theatre_or_reply(r)) == 0 ||
+	    (map = map_or_reply(r, t)) == NULL)
 		return;
 	if (r->user_id > 0)
 		mine = holds_mine(r->a, in_int(r, "showtime"), r->user_id);
@@ -83,7 +71,8 @@ seating_api_best(struct request *r)
 	int64_t	 t;
 	json_t	*map, *best;
 
-	if ((t = theatre_or_reply(r)) == 0 || (map = map_or_reply(r, t)) == NULL)
+	if ((t = catalog_theatre_or_reply(r)) == 0 ||
+	    (map = map_or_reply(r, t)) == NULL)
 		return;
 	best = best_seats(json_object_get(map, "seats"), (int)in_int(r, "count"));
 	resp_json(r, 200, json_pack("{s:I,s:i,s:o}", "showtime_id",
@@ -120,7 +109,7 @@ seating_api_pick(struct request *r)
 
 	memset(&p, 0, sizeof(p));
 	p.labels = json_object_get(r->in, "seats");
-	if ((p.theatre = theatre_or_reply(r)) == 0 ||
+	if ((p.theatre = catalog_theatre_or_reply(r)) == 0 ||
 	    seats_or_reply(r, p.labels) == -1)
 		return;
 	if ((wait = ratelimit_hit(r->a, arena_printf(r->a, "pick:%lld",
