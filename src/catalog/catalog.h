@@ -27,6 +27,9 @@ struct request;
  * data) and purges the whole pages nginx serves from memcached.
  */
 void	 catalog_changed(struct arena *);
+/* The same for a change that shows only on one movie's page and the
+ * listings (a rating): purges that page and the home page. */
+void	 catalog_movie_changed(struct arena *, int64_t movie);
 
 /* Lookups of {movie} and {theatre}: an id or a slug.  The id, 0 when
  * there is none (or it was removed), -1 when the database failed. */

@@ -14,7 +14,9 @@ static const char home_sql[] =
     "SELECT m.slug, m.title, m.poster_url, m.content_rating, "
     "  m.duration_minutes, to_char(m.release_date, 'YYYY-MM-DD'), "
     "  m.release_date <= current_date AS now_showing, "
-    "  coalesce(string_agg(g.name, ', ' ORDER BY g.name), '') "
+    "  coalesce(string_agg(g.name, ', ' ORDER BY g.name), ''), "
+    "  m.rating_count, to_char(round(m.rating_sum::numeric / "
+    "    nullif(m.rating_count, 0), 1), 'FM0.0') "
     "FROM movies m "
     "LEFT JOIN movie_genres mg ON mg.movie_id = m.id "
     "LEFT JOIN genres g ON g.id = mg.genre_id "
@@ -41,6 +43,10 @@ load_lists(struct arena *a)
 		    "duration_minutes", (int)db_int(res, i, 4),
 		    "release_date", db_val(res, i, 5),
 		    "genres", db_val(res, i, 7));
+		if (db_int(res, i, 8) > 0)
+			json_object_set_new(m, "rating", json_pack("{s:s,s:I}",
+			    "average", db_val(res, i, 9), "count",
+			    (json_int_t)db_int(res, i, 8)));
 		json_array_append_new(db_bool(res, i, 6) ? now : soon, m);
 	}
 	return json_pack("{s:o,s:o}", "now_showing", now, "coming_soon", soon);

@@ -173,3 +173,16 @@ catalog_changed(struct arena *a)
 	for (i = 0; res != NULL && i < PQntuples(res); i++)
 		cache_delete(arena_printf(a, "page:%s", db_val(res, i, 0)));
 }
+
+void
+catalog_movie_changed(struct arena *a, int64_t movie)
+{
+	PGresult	*res;
+
+	cache_bump(CATALOG_NS);
+	cache_delete("page:/");
+	res = db_q(a, "SELECT slug FROM movies WHERE id = $1", 1,
+	    db_id(a, movie));
+	if (res != NULL && PQntuples(res) == 1)
+		cache_delete(arena_printf(a, "page:/movies/%s", db_val(res, 0, 0)));
+}

@@ -47,18 +47,6 @@ const struct field ratings_moderate_fields[] = {
 	{ NULL, 0, 0, 0, 0, NULL, NULL }
 };
 
-static int64_t
-movie_or_reply(struct request *r)
-{
-	int64_t	 id = catalog_movie_ref(r->a, req_capture(r, "movie"));
-
-	if (id < 0)
-		db_fail_reply(r, DB_ERROR);
-	else if (id == 0)
-		resp_error(r, 404, "not_found", "there is no such movie", NULL);
-	return id > 0 ? id : 0;
-}
-
 static void
 saved_reply(struct request *r, int status, int64_t movie, int64_t id)
 {
@@ -83,7 +71,7 @@ ratings_api_add(struct request *r)
 {
 	int64_t	 movie, id;
 
-	if ((movie = movie_or_reply(r)) == 0)
+	if ((movie = catalog_movie_or_reply(r)) == 0)
 		return;
 	switch (ratings_save(r->a, movie, r->user_id, 1,
 	    (int)in_int(r, "rating"), in_str(r, "review"), &id)) {
@@ -105,7 +93,7 @@ ratings_api_update(struct request *r)
 {
 	int64_t	 movie, id;
 
-	if ((movie = movie_or_reply(r)) == 0)
+	if ((movie = catalog_movie_or_reply(r)) == 0)
 		return;
 	switch (ratings_save(r->a, movie, r->user_id, 0,
 	    in_has(r, "rating") ? (int)in_int(r, "rating") : 0,
@@ -130,7 +118,7 @@ ratings_api_list(struct request *r)
 	const char	*order = in_str(r, "order");
 	json_t		*list;
 
-	if ((movie = movie_or_reply(r)) == 0)
+	if ((movie = catalog_movie_or_reply(r)) == 0)
 		return;
 	list = ratings_list(r->a, movie, in_has(r, "limit") ?
 	    (int)in_int(r, "limit") : 20, (long)in_int(r, "cursor"),
@@ -204,11 +192,14 @@ distribution(struct arena *a, json_t *summary)
 	json_t		*dist = json_object_get(summary, "distribution");
 	json_t		*out = json_array();
 	json_int_t	 total = json_integer_value(json_object_get(summary,
-			    "count")), n;
+			    "count"));
 	char		 key[2] = { 0, 0 };
-	int		 s, w;
+	int		 s;
 
 	for (s = 5; s >= 1; s--) {
+		json_int_t	 n;
+		int		 w;
+
 		key[0] = (char)('0' + s);
 		n = json_integer_value(json_object_get(dist, key));
 		w = total > 0 ? (int)((n * 100 + total / 2) / total) : 0;
@@ -336,7 +327,7 @@ ratings_page_save(struct request *r)
 	const char	*slug = req_capture(r, "movie");
 	enum rating_rc	 rc;
 
-	if ((movie = movie_or_reply(r)) == 0)
+	if ((movie = catalog_movie_or_reply(r)) == 0)
 		return;
 	if (r->in_errors != NULL) {
 		resp_redirect(r, 303, arena_printf(r->a, "/movies/%s?rating_error=1"
@@ -362,9 +353,15 @@ void
 ratings_page_helpful(struct request *r)
 {
 	int64_t	 id;
+	int	 rc = 1;
 
-	if (parse_int64(req_capture(r, "id"), &id) == -1 ||
-	    ratings_vote(r->a, id, r->user_id) == -1) {
+	if (parse_int64(req_capture(r, "id"), &id) == 0)
+		rc = ratings_vote(r->a, id, r->user_id);
+	if (rc < 0) {
+		db_fail_reply(r, DB_ERROR);
+		return;
+	}
+	if (rc > 0) {
 		resp_error(r, 404, "not_found", "there is no such review", NULL);
 		return;
 	}

@@ -73,7 +73,7 @@ ratings_save(struct arena *a, int64_t movie, int64_t user, int add,
 	rc = db_tx(a, DB_READ_COMMITTED, save_tx, &s);
 	*id = s.id;
 	if (rc == DB_OK) {
-		catalog_changed(a);	/* listings show the average */
+		catalog_movie_changed(a, movie);  /* listings show the average */
 		return RATING_OK;
 	}
 	return rc == DB_ABORT ? s.rc : RATING_DB;
@@ -112,7 +112,7 @@ ratings_list(struct arena *a, int64_t movie, int limit, long offset,
 	for (i = 0; i < PQntuples(res) && i < limit; i++)
 		if ((r = db_json(res, i, 0)) != NULL)
 			json_array_append_new(items, r);
-	if (viewer > 0 && (res != NULL)) {
+	if (viewer > 0) {
 		PGresult *m = db_q(a, "SELECT rating_json(id), hidden_at IS NOT "
 		    "NULL, coalesce(hidden_reason, '') FROM ratings WHERE "
 		    "movie_id = $1 AND user_id = $2", 2, db_id(a, movie),
@@ -179,9 +179,13 @@ ratings_moderate(struct arena *a, int64_t rating, int64_t admin, int hide,
 {
 	struct moderate	 m = { rating, admin, hide, 0, reason };
 	int		 rc = db_tx(a, DB_READ_COMMITTED, moderate_tx, &m);
+	PGresult	*res;
 
 	if (rc == DB_OK) {
-		catalog_changed(a);
+		res = db_q(a, "SELECT movie_id FROM ratings WHERE id = $1", 1,
+		    db_id(a, rating));
+		if (res != NULL && PQntuples(res) == 1)
+			catalog_movie_changed(a, db_int(res, 0, 0));
 		return 0;
 	}
 	return rc == DB_ABORT && !m.found ? 1 : -1;
@@ -190,6 +194,14 @@ ratings_moderate(struct arena *a, int64_t rating, int64_t admin, int hide,
 int
 ratings_vote(struct arena *a, int64_t rating, int64_t user)
 {
+	PGresult	*res;
+
+	res = db_q(a, "SELECT 1 FROM ratings WHERE id = $1 AND hidden_at IS NULL",
+	    1, db_id(a, rating));
+	if (res == NULL)
+		return -1;
+	if (PQntuples(res) == 0)
+		return 1;
 	return db_q(a, "WITH v AS (INSERT INTO rating_votes (rating_id, user_id) "
 	    "SELECT id, $2 FROM ratings WHERE id = $1 AND user_id <> $2 "
 	    "ON CONFLICT DO NOTHING RETURNING rating_id) UPDATE ratings r SET "

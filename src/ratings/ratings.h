@@ -33,7 +33,8 @@ json_t	*ratings_summary(struct arena *, int64_t movie);
 /* Hides or restores a review (audited); 0, 1 when no such rating, -1. */
 int	 ratings_moderate(struct arena *, int64_t rating, int64_t admin,
 	    int hide, const char *reason);
-/* Counts one helpful vote per user; 0 or -1. */
+/* Counts one helpful vote per user: 0, 1 when there is no such visible
+ * review, -1 when the database failed. */
 int	 ratings_vote(struct arena *, int64_t rating, int64_t user);
 
 void	 ratings_api_add(struct request *);
