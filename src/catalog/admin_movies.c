@@ -6,6 +6,11 @@
  * movie_add_fields / movie_update_fields, check it with the same table
  * as the API, and call movies_create/update/remove, which write the
  * audit log.  Errors are shown beside their fields with what was typed.
+ *
+ * The add and edit forms are multipart (RF_UPLOAD routes): a poster
+ * image may be uploaded instead of typing its address, and a file wins
+ * over an address.  A poster address is an http(s) URL or a path of
+ * the site's own static files (an uploaded poster's, or the demo's).
  */
 #include <ctype.h>
 #include <string.h>
@@ -57,7 +62,8 @@ const struct field admin_movie_form[] = {
 	{ "duration_minutes", FT_INT, 1, 1, 600, NULL, NULL },
 	{ "release_date", FT_DATE, 1, 0, 0, NULL, NULL },
 	{ "content_rating", FT_ENUM, 1, 0, 0, ratings, NULL },
-	{ "poster_url", FT_URL, 0, 0, 0, NULL, NULL },
+	/* An http(s) URL or a /static/ path: checked in poster_choice(). */
+	{ "poster_url", FT_STRING, 0, 0, 2000, NULL, NULL },
 	{ "trailer_url", FT_URL, 0, 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, NULL }
 };
@@ -184,21 +190,77 @@ form_key(struct arena *a, const char *key)
 }
 
 /*
+ * The poster file of the form, if one was chosen: stored, with its
+ * address in *upload; a file that is not a fitting image leaves a
+ * "poster" error in errors.  Returns -1 when it could not be stored
+ * (logged), after a 500 answer.
+ */
+static int
+poster_upload_or_reply(struct request *r, json_t *errors,
+    const char **upload)
+{
+	const char	*msg;
+
+	switch (uploads_poster(r, "poster", upload, &msg)) {
+	case UPLOAD_FAILED:
+		resp_error(r, 500, "upload_failed", "the poster could not be "
+		    "stored; nothing was saved. Try again later.", NULL);
+		return -1;
+	case UPLOAD_REJECTED:
+		json_object_set_new(errors, "poster", json_string(msg));
+		break;
+	case UPLOAD_STORED:
+		json_object_del(errors, "poster_url");	/* the file wins */
+		break;
+	case UPLOAD_NONE:
+		break;
+	}
+	return 0;
+}
+
+/*
+ * The poster address to store that movie_*_fields (FT_URL) cannot
+ * check: the upload's, or a typed /static/ path; NULL when there is
+ * none or the typed address is an http(s) URL, which stays in the
+ * object.  Records a bad address in errors.
+ */
+static const char *
+poster_choice(struct request *r, const char *upload, json_t *errors)
+{
+	const char	*typed = in_str(r, "poster_url"), *url, *msg;
+
+	if (upload != NULL)
+		return upload;
+	if (typed == NULL || *typed == '\0')
+		return NULL;
+	if (uploads_local_url(typed))
+		return typed;
+	if ((msg = v_url(r->a, typed, &url)) != NULL)
+		json_object_set_new(errors, "poster_url", json_string(arena_printf(
+		    r->a, "%s, or the path of an uploaded poster", msg)));
+	return NULL;
+}
+
+/*
  * The movie object for movies_create (creating) or movies_update, from
- * the validated form; NULL when errors (which holds the validation's
- * own) gained any.  The object is the arena's.
+ * the validated form and the uploaded poster (NULL: none); NULL when
+ * errors (which holds the validation's own) gained any.  The object is
+ * the arena's.
  */
 static json_t *
-movie_input(struct request *r, int creating, json_t *errors)
+movie_input(struct request *r, int creating, json_t *errors,
+    const char *upload)
 {
 	struct vresult	 vr;
 	json_t		*obj = json_object(), *v;
-	const char	*key, *typed;
+	const char	*key, *typed, *poster;
 	size_t		 i;
 
 	for (i = 0; form_keys[i] != NULL; i++)
 		if ((v = json_object_get(r->in, form_keys[i])) != NULL)
 			json_object_set(obj, form_keys[i], v);
+	if ((poster = poster_choice(r, upload, errors)) != NULL)
+		json_object_del(obj, "poster_url");
 	json_object_set_new(obj, "genres", genres_from_text(r->a,
 	    in_str(r, "genres"), errors));
 	json_object_set_new(obj, "cast", cast_from_text(r->a,
@@ -214,7 +276,26 @@ movie_input(struct request *r, int creating, json_t *errors)
 		if ((typed = kv_get(&r->form_kv, clearable[i])) != NULL &&
 		    strspn(typed, " \t\r\n") == strlen(typed))
 			json_object_set_new(vr.values, clearable[i], json_null());
+	if (poster != NULL)
+		json_object_set_new(vr.values, "poster_url",
+		    json_string(poster));
 	return vr.values;
+}
+
+/*
+ * What was typed, for the form shown again; an uploaded poster (a file
+ * input cannot be refilled) is kept as the poster address instead.
+ */
+static json_t *
+form_again(struct request *r, const char *upload)
+{
+	json_t	*form = page_form_values(r, form_keys);
+
+	if (upload != NULL) {
+		json_object_set_new(form, "poster_url", json_string(upload));
+		json_object_set_new(form, "poster_kept", json_true());
+	}
+	return form;
 }
 
 /* The form's fields filled from a stored movie. */
@@ -277,7 +358,7 @@ movie_or_reply(struct request *r, int64_t *id)
  */
 static void
 write_done(struct request *r, int rc, struct movie_write *w, json_t *movie,
-    json_t *errors, const char *saved)
+    json_t *errors, const char *saved, const char *upload)
 {
 	if (rc == DB_OK) {
 		catalog_changed(r->a);
@@ -289,8 +370,7 @@ write_done(struct request *r, int rc, struct movie_write *w, json_t *movie,
 	} else if (rc == DB_ABORT && w->conflict != NULL) {
 		json_object_set_new(errors, "slug", json_string("is already "
 		    "used by another movie; choose another or leave it empty"));
-		render_form(r, 409, movie, page_form_values(r, form_keys),
-		    errors, NULL);
+		render_form(r, 409, movie, form_again(r, upload), errors, NULL);
 	} else {
 		json_decref(movie);
 		json_decref(errors);
@@ -349,15 +429,20 @@ admin_movies_create(struct request *r)
 {
 	struct movie_write	 w;
 	json_t			*errors = page_form_errors(r);
+	const char		*upload = NULL;
 
 	memset(&w, 0, sizeof(w));
-	if ((w.in = movie_input(r, 1, errors)) == NULL) {
-		render_form(r, 400, NULL, page_form_values(r, form_keys),
-		    errors, NULL);
+	if (poster_upload_or_reply(r, errors, &upload) == -1) {
+		json_decref(errors);
+		return;
+	}
+	if ((w.in = movie_input(r, 1, errors, upload)) == NULL) {
+		render_form(r, 400, NULL, form_again(r, upload), errors, NULL);
 		return;
 	}
 	w.actor = r->user_id;
-	write_done(r, movies_create(r->a, &w), &w, NULL, errors, "created");
+	write_done(r, movies_create(r->a, &w), &w, NULL, errors, "created",
+	    upload);
 }
 
 /* GET /admin/movies/{id}/edit */
@@ -378,18 +463,24 @@ admin_movies_update(struct request *r)
 {
 	struct movie_write	 w;
 	json_t			*m, *errors;
+	const char		*upload = NULL;
 
 	memset(&w, 0, sizeof(w));
 	if ((m = movie_or_reply(r, &w.id)) == NULL)
 		return;
 	errors = page_form_errors(r);
-	if ((w.in = movie_input(r, 0, errors)) == NULL) {
-		render_form(r, 400, m, page_form_values(r, form_keys), errors,
-		    NULL);
+	if (poster_upload_or_reply(r, errors, &upload) == -1) {
+		json_decref(errors);
+		json_decref(m);
+		return;
+	}
+	if ((w.in = movie_input(r, 0, errors, upload)) == NULL) {
+		render_form(r, 400, m, form_again(r, upload), errors, NULL);
 		return;
 	}
 	w.actor = r->user_id;
-	write_done(r, movies_update(r->a, &w), &w, m, errors, "updated");
+	write_done(r, movies_update(r->a, &w), &w, m, errors, "updated",
+	    upload);
 }
 
 /* POST /admin/movies/{id}/remove: 409 has_future_bookings on the form. */

@@ -44,6 +44,26 @@ void	 admin_movies_remove(struct request *);
 extern const struct field admin_movies_query[];
 extern const struct field admin_movie_form[];
 
+/* uploads.c: poster images of the admin movie form. */
+enum upload_result {
+	UPLOAD_NONE,		/* no file chosen */
+	UPLOAD_STORED,		/* *url: its address under /static/uploads/ */
+	UPLOAD_REJECTED,	/* *msg: why, for beside the field */
+	UPLOAD_FAILED		/* not stored (disk trouble, logged): 500 */
+};
+/*
+ * The image posted as file part field: at most 4 MB, JPEG, PNG or WebP
+ * by its content, stored once as <sha256>.<ext> under upload_dir.
+ */
+enum upload_result uploads_poster(struct request *, const char *field,
+	    const char **url, const char **msg);
+/*
+ * Whether s is a plain path of this site's static files
+ * ("/static/uploads/posters/<hash>.png"), which a poster address may
+ * be besides an http(s) URL: letters, digits, "-._/", no "..", no "//".
+ */
+int	 uploads_local_url(const char *s);
+
 /* admin_theatres.c */
 void	 admin_theatres_list(struct request *);
 void	 admin_theatres_new(struct request *);

@@ -26,6 +26,7 @@ struct config {
 	char	*secret;		/* hex, 32 bytes or more */
 	char	*log_level;		/* debug, info, warn, error */
 	size_t	 body_limit;		/* bytes */
+	size_t	 upload_limit;		/* multipart bodies of RF_UPLOAD routes */
 	size_t	 max_fields;
 	size_t	 max_field_len;
 	int	 hold_minutes;

@@ -260,6 +260,28 @@ media_type(struct request *r)
 	return m;
 }
 
+/* Whether r->content_type is multipart/form-data. */
+static int
+is_multipart(const struct request *r)
+{
+	return r->content_type != NULL &&
+	    strcmp(r->content_type, "multipart/form-data") == 0;
+}
+
+/*
+ * The largest body r may send: upload_limit for a multipart body on a
+ * route flagged RF_UPLOAD (the route is known before the body is
+ * read), body_limit for everything else.
+ */
+static size_t
+body_limit(const struct request *r)
+{
+	if (r->route != NULL && (r->route->flags & RF_UPLOAD) &&
+	    is_multipart(r))
+		return cfg.upload_limit;
+	return cfg.body_limit;
+}
+
 /* Reads CONTENT_LENGTH bytes of body; 413 past the limit. */
 static int
 read_body_or_reply(struct request *r)
@@ -267,6 +289,7 @@ read_body_or_reply(struct request *r)
 	const char	*cl = req_param(r, "CONTENT_LENGTH");
 	char		*end, *body;
 	unsigned long long n;
+	size_t		 limit = body_limit(r);
 	int		 got;
 
 	r->body = "";
@@ -279,10 +302,9 @@ read_body_or_reply(struct request *r)
 		    NULL);
 		return -1;
 	}
-	if (n > cfg.body_limit) {
+	if (n > limit) {
 		resp_error(r, 413, "payload_too_large", arena_printf(r->a,
-		    "the request body is larger than %zu bytes",
-		    cfg.body_limit), NULL);
+		    "the request body is larger than %zu bytes", limit), NULL);
 		return -1;
 	}
 	if (n == 0)
@@ -329,6 +351,35 @@ parse_json_or_reply(struct request *r)
 	return 0;
 }
 
+/*
+ * Parses a multipart/form-data body: text parts into r->form_kv (under
+ * the same limits as a urlencoded form), file parts into r->files.
+ * 400 naming the problem (and the part) when it is malformed.
+ */
+static int
+parse_multipart_or_reply(struct request *r)
+{
+	struct multipart_limits	 ml;
+	const char		*boundary, *where = NULL;
+	enum mp_err		 e;
+
+	memset(&ml, 0, sizeof(ml));
+	ml.max_parts = cfg.max_fields;
+	ml.max_name = limits().max_key;
+	ml.max_value = cfg.max_field_len;
+	e = multipart_boundary(r->a, req_param(r, "CONTENT_TYPE"), &boundary);
+	if (e == MP_OK)
+		e = multipart_parse(r->a, boundary, r->body, r->body_len, &ml,
+		    &r->form_kv, &r->files, &where);
+	if (e == MP_OK)
+		return 0;
+	resp_error(r, 400, "bad_request", where != NULL ? arena_printf(r->a,
+	    "multipart form: %s (part '%s')", multipart_strerror(e), where) :
+	    arena_printf(r->a, "multipart form: %s", multipart_strerror(e)),
+	    NULL);
+	return -1;
+}
+
 int
 request_parse_body_or_reply(struct request *r)
 {
@@ -336,9 +387,9 @@ request_parse_body_or_reply(struct request *r)
 	const char		*where = NULL;
 	enum parse_err		 e;
 
+	r->content_type = media_type(r);
 	if (read_body_or_reply(r) == -1)
 		return -1;
-	r->content_type = media_type(r);
 	if (r->body_len == 0) {
 		if (r->content_type != NULL && r->route != NULL &&
 		    r->route->body != NULL &&
@@ -361,8 +412,8 @@ request_parse_body_or_reply(struct request *r)
 		    &r->form_kv, &where);
 		return e == PARSE_OK ? 0 : parse_fail(r, "form", e, where);
 	}
-	if (strncmp(r->content_type, "multipart/form-data", 19) == 0)
-		return 0;	/* uploads: read by their own handlers */
+	if (is_multipart(r))
+		return parse_multipart_or_reply(r);
 	resp_error(r, 415, "unsupported_media_type", arena_printf(r->a,
 	    "a body of type %s is not accepted; send application/json "
 	    "or a form", r->content_type), NULL);

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "arena.h"
+#include "multipart.h"
 #include "parse.h"
 #include "response.h"
 
@@ -54,6 +55,7 @@ struct request {
 	json_t			*json;		/* a JSON body, parsed */
 	const char		*body;
 	size_t			 body_len;
+	struct mp_files		 files;		/* multipart file parts */
 
 	const struct route	*route;
 	unsigned		 route_index;	/* 0: unmatched */

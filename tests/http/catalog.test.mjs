@@ -145,6 +145,7 @@ function unsell(showtimeId) {
 		`DELETE FROM outbox WHERE payload ? 'booking_id' AND (payload->>'booking_id')::bigint IN (${ids}) AND state = 'pending'; ` +
 		// A cancelled showtime's bookings may have been refunded by the jobs process meanwhile.
 		`DELETE FROM refunds WHERE booking_id IN (${ids}); ` +
+		`DELETE FROM notifications WHERE booking_id IN (${ids}); ` +
 		`DELETE FROM bookings WHERE showtime_id = ${showtimeId} AND id IN (${ids}); COMMIT`);
 }
 

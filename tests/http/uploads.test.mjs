@@ -1,0 +1,321 @@
+// Poster uploads on the admin movie form (multipart/form-data): an image is
+// checked by its content, stored once under the SHA-256 of its bytes, and
+// served by nginx from /static/uploads/posters/ with long cache headers.
+// Refusals: a file that is not an image whatever its name, a file over the
+// poster limit, a body over upload_limit, a malformed multipart body, and a
+// form without its CSRF token.
+//
+// Everything goes through the forms, as the demo admin logged in with the
+// /login form (a cookie session and the page's csrf field).  Each run makes
+// its own images (a chunk carries the run's id), so runs can share an
+// instance and "nothing was stored" can be checked on disk when the
+// instance's static_dir is readable from here.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { request, Browser, csrfFrom, config, ADMIN_EMAIL, ADMIN_PASSWORD } from './lib.mjs';
+
+const RUN = `${Date.now().toString(36)}${crypto.randomBytes(3).toString('hex')}`;
+const POSTER_LIMIT = 4 * 1024 * 1024;
+const DEFAULT_UPLOAD_LIMIT = 5 * 1024 * 1024;
+const YEAR = 365 * 24 * 3600;
+
+// ------------------------------------------------------------------ images
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function pngChunk(type, data) {
+  const head = Buffer.alloc(4);
+  head.writeUInt32BE(data.length);
+  const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(td));
+  return Buffer.concat([head, td, crc]);
+}
+
+/** A valid 1×1 RGBA PNG, with a tEXt chunk that makes it this run's own. */
+function tinyPng(tag) {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(1, 0); // width
+  ihdr.writeUInt32BE(1, 4); // height
+  ihdr.set([8, 6, 0, 0, 0], 8); // 8 bits, RGBA, deflate, no filter, no interlace
+  const pixels = Buffer.from([0, 0xff, 0x80, 0x00, 0xff]); // filter 0, one pixel
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('tEXt', Buffer.from(`Comment\0${tag}`, 'latin1')),
+    pngChunk('IDAT', zlib.deflateSync(pixels)),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+const sha256 = (b) => crypto.createHash('sha256').update(b).digest('hex');
+
+// --------------------------------------------------------------- multipart
+
+/**
+ * A multipart/form-data body: fields { name: value } and files
+ * [{ name, filename, type, data }].  Returns { body, contentType }.
+ */
+function multipart(fields, files = [], boundary = `----MarqueeTest${crypto.randomBytes(8).toString('hex')}`) {
+  const parts = [];
+  for (const [name, value] of Object.entries(fields)) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`, 'utf8'));
+  }
+  for (const f of files) {
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${f.name}"; filename="${f.filename}"\r\n` +
+          `Content-Type: ${f.type || 'application/octet-stream'}\r\n\r\n`,
+        'utf8',
+      ),
+      f.data,
+      Buffer.from('\r\n'),
+    );
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+function postMultipart(browser, urlPath, { body, contentType }) {
+  return browser.send('POST', urlPath, { headers: { 'Content-Type': contentType }, body });
+}
+
+// ----------------------------------------------------------------- helpers
+
+const admin = new Browser();
+let loggedIn = false;
+
+async function adminBrowser() {
+  if (!loggedIn) {
+    await admin.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    loggedIn = true;
+  }
+  return admin;
+}
+
+/** The csrf token of a form page (200 expected). */
+async function formCsrf(b, page) {
+  const r = await b.get(page);
+  assert.equal(r.status, 200, `GET ${page}: ${r}`);
+  assert.match(r.text, /enctype="multipart\/form-data"/, 'the movie form posts multipart');
+  assert.match(r.text, /<input[^>]*type="file"[^>]*name="poster"|<input[^>]*name="poster"[^>]*type="file"/, 'a poster file input');
+  const csrf = csrfFrom(r.text);
+  assert.ok(csrf, `a csrf field on ${page}`);
+  return csrf;
+}
+
+function movieFields(csrf, title, extra = {}) {
+  return {
+    csrf,
+    title,
+    slug: '',
+    synopsis: 'A movie made by the upload tests.',
+    genres: 'drama',
+    cast: '',
+    duration_minutes: '97',
+    release_date: '2026-01-15',
+    content_rating: 'PG',
+    poster_url: '',
+    trailer_url: '',
+    ...extra,
+  };
+}
+
+function slugOf(resp) {
+  const loc = resp.headers.get('location') || '';
+  const m = /[?&]slug=([^&]+)/.exec(loc);
+  assert.ok(m, `a redirect naming the movie: ${resp.status} ${loc} ${resp.text.slice(0, 300)}`);
+  return decodeURIComponent(m[1]);
+}
+
+/** The poster address shown on a movie's public page. */
+async function posterOnPage(slug) {
+  const r = await request('GET', `/movies/${slug}`, { headers: { Accept: 'text/html' } });
+  assert.equal(r.status, 200, `GET /movies/${slug}: ${r}`);
+  const m = /<img src="(\/static\/uploads\/posters\/[0-9a-f]{64}\.png)"/.exec(r.text);
+  assert.ok(m, `an uploaded poster on /movies/${slug}`);
+  return m[1];
+}
+
+/** The posters folder of the instance, when this process can read it. */
+function postersDir() {
+  const c = config();
+  const dir = c.upload_dir && c.upload_dir.startsWith('/') ? path.join(c.upload_dir, 'posters') : c.static_dir && path.join(c.static_dir, 'uploads', 'posters');
+  return dir && fs.existsSync(path.dirname(dir)) ? dir : null;
+}
+
+function postersOnDisk() {
+  const dir = postersDir();
+  if (!dir) return null;
+  return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
+}
+
+function uploadLimit() {
+  const v = Number.parseInt(config().upload_limit, 10);
+  return Number.isFinite(v) ? v : DEFAULT_UPLOAD_LIMIT;
+}
+
+// ------------------------------------------------------------------- tests
+
+const png = tinyPng(`marquee upload test ${RUN}`);
+const pngUrl = `/static/uploads/posters/${sha256(png)}.png`;
+const state = {};
+
+test('an admin creates a movie with an uploaded PNG; nginx serves it for good', async () => {
+  const b = await adminBrowser();
+  const csrf = await formCsrf(b, '/admin/movies/new');
+  const title = `Upload Test ${RUN}`;
+  const r = await postMultipart(b, '/admin/movies/new', multipart(movieFields(csrf, title), [{ name: 'poster', filename: 'C:\\Users\\me\\poster.png', type: 'image/png', data: png }]));
+  assert.equal(r.status, 303, `created: ${r}`);
+  state.slug = slugOf(r);
+
+  const url = await posterOnPage(state.slug);
+  assert.equal(url, pngUrl, 'the poster is named by the SHA-256 of its content');
+
+  const img = await request('GET', url);
+  assert.equal(img.status, 200, `GET ${url}: ${img}`);
+  assert.equal(img.headers.get('content-type'), 'image/png');
+  assert.ok(img.body.equals(png), 'the same bytes come back');
+  const cc = img.headers.get('cache-control') || '';
+  assert.match(cc, /\bimmutable\b/, `Cache-Control: ${cc}`);
+  assert.match(cc, /\bpublic\b/, `Cache-Control: ${cc}`);
+  const maxAge = Number((/max-age=(\d+)/.exec(cc) || [])[1]);
+  assert.ok(maxAge >= YEAR, `max-age of a year or more: ${cc}`);
+  const expires = Date.parse(img.headers.get('expires') || '');
+  assert.ok(expires - Date.now() > YEAR * 1000, `Expires far ahead: ${img.headers.get('expires')}`);
+  assert.equal(img.headers.get('x-content-type-options'), 'nosniff');
+  assert.ok(img.headers.get('content-security-policy'), 'the security headers are kept');
+
+  const onDisk = postersOnDisk();
+  if (onDisk) assert.ok(onDisk.includes(path.basename(url)), 'stored under upload_dir');
+  const adminPage = await b.get(`/admin/movies?q=${encodeURIComponent(title)}`);
+  const m = /\/admin\/movies\/(\d+)\/edit/.exec(adminPage.text);
+  assert.ok(m, `the movie in the admin list: ${adminPage.text.slice(0, 300)}`);
+  state.id = m[1];
+});
+
+test('the same image uploaded again keeps the same address and one file', async () => {
+  assert.ok(state.id, 'the movie of the first test');
+  const b = await adminBrowser();
+  const before = postersOnDisk();
+  const edit = `/admin/movies/${state.id}/edit`;
+  const csrf = await formCsrf(b, edit);
+  // A typed address loses to the uploaded file.
+  const r = await postMultipart(
+    b,
+    edit,
+    multipart(movieFields(csrf, `Upload Test ${RUN}`, { poster_url: 'https://img.example.com/other.jpg' }), [
+      { name: 'poster', filename: 'again.png', type: 'image/png', data: png },
+    ]),
+  );
+  assert.equal(r.status, 303, `updated: ${r}`);
+  assert.equal(await posterOnPage(state.slug), pngUrl);
+  const after = postersOnDisk();
+  if (before) assert.deepEqual(after, before, 'no second file');
+
+  // Saving the edit form as it comes keeps the uploaded poster's address.
+  const page = await b.get(edit);
+  const kept = /name="poster_url"[^>]*value="([^"]*)"/.exec(page.text);
+  assert.ok(kept && kept[1] === pngUrl, `the edit form shows the poster address: ${kept && kept[1]}`);
+  const again = await postMultipart(b, edit, multipart(movieFields(csrfFrom(page.text), `Upload Test ${RUN}`, { poster_url: pngUrl }), [{ name: 'poster', filename: '', data: Buffer.alloc(0) }]));
+  assert.equal(again.status, 303, `saved without a new file: ${again}`);
+  assert.equal(await posterOnPage(state.slug), pngUrl);
+});
+
+test('a text file named .png is refused by its content and nothing is stored', async () => {
+  const b = await adminBrowser();
+  const before = postersOnDisk();
+  const csrf = await formCsrf(b, '/admin/movies/new');
+  const fake = Buffer.from(`this is not an image ${RUN}\n`);
+  const title = `Upload Fake ${RUN}`;
+  const r = await postMultipart(b, '/admin/movies/new', multipart(movieFields(csrf, title), [{ name: 'poster', filename: 'poster.png', type: 'image/png', data: fake }]));
+  assert.equal(r.status, 400, `refused: ${r}`);
+  assert.match(r.headers.get('content-type') || '', /^text\/html/);
+  assert.match(r.text, /id="poster-file-error"[^>]*>Poster file is not a JPEG, PNG or WebP image/, 'the type error beside the file input');
+  assert.match(r.text, /Nothing was saved/);
+  assert.ok(r.text.includes(`value="${title}"`), 'what was typed is kept');
+  if (before) assert.deepEqual(postersOnDisk(), before, 'no file stored');
+  const list = await b.get(`/admin/movies?q=${encodeURIComponent(title)}`);
+  assert.ok(!/\/admin\/movies\/\d+\/edit/.test(list.text), 'no movie created');
+});
+
+test('a poster over 4 MB gets a clear error; a body over upload_limit is 413', async () => {
+  const b = await adminBrowser();
+  const before = postersOnDisk();
+  let csrf = await formCsrf(b, '/admin/movies/new');
+  // PNG magic bytes, then noise: an image by its first bytes, too large.
+  const big = Buffer.concat([png.subarray(0, 8), crypto.randomBytes(POSTER_LIMIT + 1024)]);
+  const r = await postMultipart(b, '/admin/movies/new', multipart(movieFields(csrf, `Upload Big ${RUN}`), [{ name: 'poster', filename: 'big.png', type: 'image/png', data: big }]));
+  assert.equal(r.status, 400, `refused: ${r.status} ${r.text.slice(0, 200)}`);
+  assert.match(r.text, /Poster file is larger than 4 MB/);
+  if (before) assert.deepEqual(postersOnDisk(), before, 'no file stored');
+
+  csrf = await formCsrf(b, '/admin/movies/new');
+  const huge = Buffer.concat([png.subarray(0, 8), Buffer.alloc(uploadLimit() + 1)]);
+  const h = await postMultipart(b, '/admin/movies/new', multipart(movieFields(csrf, `Upload Huge ${RUN}`), [{ name: 'poster', filename: 'huge.png', type: 'image/png', data: huge }]));
+  assert.equal(h.status, 413, `too large: ${h.status} ${h.text.slice(0, 200)}`);
+  assert.match(h.text, /larger than \d+ bytes/);
+
+  // Other routes keep the ordinary body_limit for multipart bodies too (nginx
+  // lets 10 MB through under /admin/, so this is the app's answer).
+  const bodyLimit = Number.parseInt(config().body_limit, 10);
+  const t = await postMultipart(b, '/admin/theatres/new', multipart({ csrf }, [{ name: 'poster', filename: 'p.png', type: 'image/png', data: Buffer.alloc(bodyLimit + 1) }]));
+  assert.equal(t.status, 413, `a theatre form with a file over body_limit: ${t.status} ${t.text.slice(0, 200)}`);
+  assert.ok(t.text.includes(`larger than ${bodyLimit} bytes`), 'the app names its limit');
+});
+
+test('a multipart body with a broken boundary is 400, naming the problem', async () => {
+  const b = await adminBrowser();
+  const csrf = await formCsrf(b, '/admin/movies/new');
+  const good = multipart(movieFields(csrf, `Upload Broken ${RUN}`), [{ name: 'poster', filename: 'p.png', type: 'image/png', data: png }], 'right-boundary');
+
+  const mismatch = await postMultipart(b, '/admin/movies/new', { body: good.body, contentType: 'multipart/form-data; boundary=wrong-boundary' });
+  assert.equal(mismatch.status, 400, `boundary mismatch: ${mismatch}`);
+  assert.match(mismatch.text, /does not contain the boundary/);
+
+  const none = await postMultipart(b, '/admin/movies/new', { body: good.body, contentType: 'multipart/form-data' });
+  assert.equal(none.status, 400, `no boundary: ${none}`);
+  assert.match(none.text, /no boundary parameter/);
+
+  const cut = good.body.subarray(0, good.body.length - '--right-boundary--\r\n'.length - 2);
+  const unclosed = await postMultipart(b, '/admin/movies/new', { body: cut, contentType: good.contentType });
+  assert.equal(unclosed.status, 400, `no closing delimiter: ${unclosed}`);
+  assert.match(unclosed.text, /closing delimiter/);
+
+  const j = await b.send('POST', '/admin/movies/new', {
+    headers: { 'Content-Type': 'multipart/form-data; boundary=wrong-boundary', Accept: 'application/json' },
+    body: good.body,
+  });
+  assert.equal(j.status, 400);
+  assert.equal(j.json.error.code, 'bad_request');
+});
+
+test('without its CSRF token the upload is refused (403) and nothing is stored', async () => {
+  const b = await adminBrowser();
+  const before = postersOnDisk();
+  const other = tinyPng(`no csrf ${RUN}`);
+  const fields = movieFields('', `Upload No CSRF ${RUN}`);
+  delete fields.csrf;
+  const r = await postMultipart(b, '/admin/movies/new', multipart(fields, [{ name: 'poster', filename: 'p.png', type: 'image/png', data: other }]));
+  assert.equal(r.status, 403, `refused: ${r}`);
+  const wrong = await postMultipart(b, '/admin/movies/new', multipart(movieFields('not-the-token', `Upload No CSRF ${RUN}`), [{ name: 'poster', filename: 'p.png', type: 'image/png', data: other }]));
+  assert.equal(wrong.status, 403, `a wrong token: ${wrong}`);
+  if (before) assert.deepEqual(postersOnDisk(), before, 'no file stored');
+  const img = await request('GET', `/static/uploads/posters/${sha256(other)}.png`);
+  assert.equal(img.status, 404);
+});
