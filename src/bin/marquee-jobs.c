@@ -14,6 +14,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "bookings/bookings.h"
 #include "jobs/jobs.h"
 #include "notify/notify.h"
 #include "payments/payments.h"
@@ -44,6 +45,11 @@ static const struct job repair_payments = {
 	"repair_payments", 10000, NULL, payments_repair_job
 };
 
+/* Card refunds whose processor call failed after the refund committed. */
+static const struct job retry_refunds = {
+	"retry_refunds", 30000, NULL, bookings_refund_retry_job
+};
+
 /* The outbox: woken at once by the insert trigger's NOTIFY. */
 static const struct job deliver_outbox = {
 	"deliver_outbox", 5000, "outbox", notify_outbox_job
@@ -56,6 +62,7 @@ jobs_setup(void)
 	jobs_register(&expire_holds);
 	jobs_register(&repair_payments);
 	jobs_register(&deliver_outbox);
+	jobs_register(&retry_refunds);
 }
 
 int

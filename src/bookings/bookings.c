@@ -181,3 +181,27 @@ bookings_refund(struct arena *a, int64_t booking, int64_t actor,
 	json_decref(f.freed);
 	return f.rc;
 }
+
+int
+bookings_refund_retry_job(struct arena *a)
+{
+	const struct provider	*pv = provider_find("card");
+	PGresult		*res;
+	int			 i, done = 0;
+
+	res = db_q(a, "SELECT r.booking_id, b.payment_ref, r.amount_cents "
+	    "FROM refunds r JOIN bookings b ON b.id = r.booking_id "
+	    "WHERE r.destination = 'card' AND r.reference IS NULL "
+	    "AND b.payment_ref IS NOT NULL "
+	    "AND r.created_at < now() - interval '10 seconds' LIMIT 50", 0);
+	if (res == NULL)
+		return -1;
+	for (i = 0; i < PQntuples(res); i++) {
+		if (pv->refund(a, db_val(res, i, 1), (int)db_int(res, i, 2)) == -1)
+			continue;
+		if (db_q(a, "UPDATE refunds SET reference = $2 WHERE "
+		    "booking_id = $1", 2, db_val(res, i, 0), db_val(res, i, 1)))
+			done++;
+	}
+	return done;
+}

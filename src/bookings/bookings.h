@@ -38,6 +38,9 @@ int64_t	 booking_visible(struct arena *, int64_t id, int64_t user, int admin);
 enum refund_rc bookings_refund(struct arena *, int64_t booking, int64_t actor,
 	    int by_customer, const char *reason);
 
+/* The jobs process: card refunds the processor has not confirmed yet. */
+int	 bookings_refund_retry_job(struct arena *);
+
 void	 bookings_api_list(struct request *);
 extern const struct field bookings_list_query[];
 void	 bookings_api_get(struct request *);

@@ -37,22 +37,29 @@ const struct field payments_pay_fields[] = {
 	{ NULL, 0, 0, 0, 0, NULL, NULL }
 };
 
-/* SHA-256 of the payment type and the body, canonicalised. */
+/*
+ * A keyed BLAKE2b (the instance secret is the key) of the payment type and
+ * the body, canonicalised.  Keyed, because the body holds the card number:
+ * a plain hash of it could be brute-forced from the last four digits.
+ */
 const char *
 payments_request_hash(struct arena *a, const char *type, json_t *body)
 {
-	unsigned char	 h[crypto_hash_sha256_BYTES];
+	unsigned char	 h[32], key[crypto_generichash_KEYBYTES];
 	char		*canon = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
 	char		*hex = arena_alloc(a, 2 * sizeof(h) + 1);
-	crypto_hash_sha256_state st;
+	crypto_generichash_state st;
 
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, (const unsigned char *)type,
+	crypto_generichash(key, sizeof(key), (const unsigned char *)cfg.secret,
+	    strlen(cfg.secret), (const unsigned char *)"idempotency", 11);
+	crypto_generichash_init(&st, key, sizeof(key), sizeof(h));
+	crypto_generichash_update(&st, (const unsigned char *)type,
 	    strlen(type) + 1);
 	if (canon != NULL)
-		crypto_hash_sha256_update(&st, (const unsigned char *)canon,
+		crypto_generichash_update(&st, (const unsigned char *)canon,
 		    strlen(canon));
-	crypto_hash_sha256_final(&st, h);
+	crypto_generichash_final(&st, h, sizeof(h));
+	sodium_memzero(key, sizeof(key));
 	if (canon != NULL) {
 		sodium_memzero(canon, strlen(canon));	/* card details */
 		free(canon);
@@ -68,8 +75,12 @@ idempotency_claim(struct arena *a, int64_t user, const char *key,
 	PGresult	*res;
 	const char	*uid = db_id(a, user);
 
+	/* A key is kept 24 hours; one whose request never finished (its
+	 * worker died: the repair job took over its payment) is freed after a
+	 * minute, so the same request gets a final answer. */
 	db_q(a, "DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 "
-	    "AND created_at < now() - interval '24 hours'", 2, uid, key);
+	    "AND (created_at < now() - interval '24 hours' OR (status IS NULL "
+	    "AND created_at < now() - interval '90 seconds'))", 2, uid, key);
 	res = db_q(a, "INSERT INTO idempotency_keys (user_id, key, "
 	    "request_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING "
 	    "RETURNING 1", 3, uid, key, hash);
@@ -110,6 +121,30 @@ idempotency_store(struct arena *a, int64_t user, const char *key, int status,
  * (same body) or 409 (another body, or the first still running).
  * Returns 1 to go on, 0 when it answered.
  */
+/*
+ * The request that claimed key never answered (its worker died after the
+ * charge), but the repair job made its booking since: answer with that
+ * booking, and keep it as the key's answer.  1 when it answered.
+ */
+static int
+answer_repaired(struct request *r, const char *key)
+{
+	const char	*uid = db_id(r->a, r->user_id);
+	PGresult	*res;
+
+	res = db_q(r->a, "SELECT booking_json(pa.booking_id) FROM "
+	    "payment_attempts pa, idempotency_keys k WHERE k.user_id = $1 "
+	    "AND k.key = $2 AND k.status IS NULL AND pa.user_id = $1 "
+	    "AND pa.hold_id = $3 AND pa.state = 'booked' "
+	    "AND pa.created_at >= k.created_at ORDER BY pa.id DESC LIMIT 1", 3,
+	    uid, key, db_id(r->a, in_int(r, "hold_id")));
+	if (res == NULL || PQntuples(res) != 1)
+		return 0;
+	resp_json(r, 201, json_pack("{s:o}", "booking", db_json(res, 0, 0)));
+	idempotency_store(r->a, r->user_id, key, 201, r->resp.body->data);
+	return 1;
+}
+
 static int
 claim_or_reply(struct request *r, const char *key, const char *hash)
 {
@@ -125,6 +160,8 @@ claim_or_reply(struct request *r, const char *key, const char *hash)
 		    "Idempotency-Key was used for a different request", NULL);
 		break;
 	case IDEM_IN_PROGRESS:
+		if (answer_repaired(r, key))
+			break;
 		resp_error(r, 409, "payment_in_progress", "a payment with this "
 		    "Idempotency-Key is still being processed", NULL);
 		resp_header(r, "Retry-After", "1");

@@ -48,7 +48,7 @@ check_hold(struct arena *a, struct payment *p, int *tickets)
 	    "(SELECT sum(CASE st.kind WHEN 'premium' THEN "
 	    "  (3 * s.base_price_cents + 1) / 2 ELSE s.base_price_cents END) "
 	    "  FROM seats st WHERE st.id = ANY(h.seat_ids)), "
-	    "cardinality(h.seat_ids), h.released_at IS NULL "
+	    "cardinality(h.seat_ids), h.released_at IS NULL, h.total_cents "
 	    "FROM holds h JOIN showtimes s ON s.id = h.showtime_id "
 	    "WHERE h.id = $1", 2, db_id(a, p->hold), db_id(a, p->user));
 	if (res == NULL)
@@ -61,11 +61,36 @@ check_hold(struct arena *a, struct payment *p, int *tickets)
 	if (!db_bool(res, 0, 4) || !db_bool(res, 0, 7))
 		return refuse(p, 409, "hold_expired", "the hold on these seats "
 		    "has expired; pick them again", NULL);
+	if (db_int(res, 0, 5) != db_int(res, 0, 8))
+		return refuse(p, 409, "price_changed", "the price of these seats "
+		    "changed since you picked them; pick them again to see the "
+		    "new price", NULL);
 	p->showtime = db_int(res, 0, 1);
 	p->seat_ids = arena_strdup(a, db_val(res, 0, 2));
 	p->subtotal = (int)db_int(res, 0, 5);
 	*tickets = (int)db_int(res, 0, 6);
 	return 0;
+}
+
+/* A gift card code must name a card (its balance is checked when the
+ * booking is made, where it is debited). */
+static int
+check_gift_card(struct arena *a, struct payment *p)
+{
+	PGresult	*res;
+
+	if (strcmp(p->pv->name, "gift_card") != 0)
+		return 0;
+	res = db_q(a, "SELECT 1 FROM gift_cards WHERE code = upper($1)", 1,
+	    json_string_value(json_object_get(json_object_get(p->in,
+	    "gift_card"), "code")));
+	if (res == NULL)
+		return -1;
+	if (PQntuples(res) == 1)
+		return 0;
+	return refuse(p, 422, "invalid_payment_details", "some payment details "
+	    "are not valid; nothing was charged", json_pack("{s:{s:s}}",
+	    "fields", "gift_card.code", "is not a gift card of ours"));
 }
 
 /* Reserves one use of the promotion for this attempt. */
@@ -110,6 +135,7 @@ attempt_tx(struct arena *a, void *ctx)
 	int		 tickets, rc;
 
 	if ((rc = check_hold(a, p, &tickets)) != 0 ||
+	    (rc = check_gift_card(a, p)) != 0 ||
 	    (rc = apply_promotion(a, p, tickets)) != 0)
 		return rc;
 	p->amount = p->subtotal - p->discount;
@@ -135,13 +161,12 @@ attempt_tx(struct arena *a, void *ctx)
 	    db_id(a, p->promotion), db_id(a, p->user), db_id(a, p->attempt)))
 		return -1;
 	/* Pin the hold: its seats cannot expire while the attempt is open. */
+	/* The hold keeps its own expiry; while the attempt is open its
+	 * seats stay held past it (close_attempt() gives the expiry back). */
 	if (!db_q(a, "UPDATE showtime_seats SET held_until = greatest(held_until, "
 	    "now() + make_interval(secs => " PIN_SECONDS ")) WHERE showtime_id = $1 "
 	    "AND seat_id = ANY($2::bigint[]) AND hold_id = $3", 3,
-	    db_id(a, p->showtime), p->seat_ids, db_id(a, p->hold)) ||
-	    !db_q(a, "UPDATE holds SET expires_at = greatest(expires_at, now() + "
-	    "make_interval(secs => " PIN_SECONDS ")) WHERE id = $1", 1,
-	    db_id(a, p->hold)))
+	    db_id(a, p->showtime), p->seat_ids, db_id(a, p->hold)))
 		return -1;
 	return 0;
 }
@@ -154,6 +179,12 @@ close_attempt(struct arena *a, int64_t attempt, const char *state,
 	db_q(a, "UPDATE payment_attempts SET state = $2, decline_reason = $3, "
 	    "updated_at = now() WHERE id = $1", 3, db_id(a, attempt), state,
 	    reason);
+	/* The pin ends: the seats are held until the hold's own expiry. */
+	db_q(a, "UPDATE showtime_seats ss SET held_until = h.expires_at "
+	    "FROM payment_attempts pa JOIN holds h ON h.id = pa.hold_id "
+	    "WHERE pa.id = $1 AND ss.showtime_id = h.showtime_id "
+	    "AND ss.seat_id = ANY(h.seat_ids) AND ss.hold_id = h.id", 1,
+	    db_id(a, attempt));
 	db_q(a, "WITH u AS (DELETE FROM promotion_uses WHERE attempt_id = $1 "
 	    "AND booking_id IS NULL RETURNING promotion_id) UPDATE promotions p "
 	    "SET uses = uses - 1 FROM u WHERE p.id = u.promotion_id", 1,
