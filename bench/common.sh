@@ -1,0 +1,91 @@
+# Shared by bench/foundation.sh and bench/login.sh (sourced, not run).
+#
+# Sets ROOT, INST, PORT, URL, VAR, CONF from the first argument (bench, the
+# default, or dev) and provides wrk_run, which runs wrk and parses its report.
+
+ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
+INST=bench
+if [[ ${1:-} == bench || ${1:-} == dev ]]; then
+	INST=$1
+fi
+case $INST in
+bench) PORT=28080 ;;
+dev) PORT=${MARQUEE_PORT:-8080} ;;
+esac
+VAR=$(readlink -f -- "$ROOT/var/$INST")
+CONF=$VAR/marquee.conf
+URL=http://127.0.0.1:$PORT
+DURATION=${BENCH_DURATION:-10s}
+
+die() {
+	printf '%s: %s\n' "${0##*/}" "$*" >&2
+	exit 1
+}
+
+require_instance() {
+	command -v wrk >/dev/null || die "wrk is not installed (Debian package wrk)"
+	curl -fsS -o /dev/null --max-time 2 "$URL/healthz" ||
+		die "no answer from $URL/healthz; start the instance with: ./stack up $INST"
+	[[ -s $VAR/run/marquee.pid ]] || die "no $VAR/run/marquee.pid"
+}
+
+conf_value() {
+	sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*//p" "$CONF" | tail -n1
+}
+
+master_pid() { cat -- "$VAR/run/marquee.pid"; }
+worker_pids() { pgrep -P "$(master_pid)" | sort -n; }
+
+# ms VALUE: a wrk latency (850.00us, 1.23ms, 2.01s, 1.5m) in milliseconds.
+ms() {
+	awk -v v="$1" 'BEGIN {
+		n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+		if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
+		printf "%.2f", n }'
+}
+
+# wrk_run NAME WRK-ARGS...: runs wrk with --latency, keeps its report in
+# $OUT/NAME.txt, and sets the globals W_RPS, W_P50, W_P99 (ms), W_REQS,
+# W_BAD (non-2xx/3xx) and W_ERR (socket errors), and W_CMD (the command).
+wrk_run() {
+	local name=$1 out
+	shift
+	W_CMD="wrk --latency $*"
+	out=$OUT/$name.txt
+	wrk --latency "$@" >"$out" 2>&1 || die "wrk failed: $(cat "$out")"
+	W_RPS=$(awk '/^Requests\/sec:/ {print $2}' "$out")
+	W_P50=$(ms "$(awk '$1 == "50%" {print $2}' "$out")")
+	W_P99=$(ms "$(awk '$1 == "99%" {print $2}' "$out")")
+	W_REQS=$(awk '/requests in/ {print $1}' "$out")
+	W_BAD=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$out")
+	W_BAD=${W_BAD:-0}
+	W_ERR=$(awk '/Socket errors:/ {for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) s += $i + 0; print s + 0}' "$out")
+	W_ERR=${W_ERR:-0}
+	[[ -n $W_RPS ]] || die "could not read wrk's report: $(cat "$out")"
+}
+
+# ratio A B: A / B with two decimals.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
+# meets VALUE TARGET: "ok" or "BELOW TARGET".
+meets() { awk -v v="$1" -v t="$2" 'BEGIN { print (v >= t ? "ok" : "BELOW TARGET") }'; }
+
+# worker_rss: one line per worker, "pid rss_kib", and W_RSS_MAX (KiB).
+worker_rss() {
+	local p r
+	W_RSS_MAX=0
+	W_RSS_LINES=
+	for p in $(worker_pids); do
+		r=$(ps -o rss= -p "$p" | tr -d ' ')
+		[[ -n $r ]] || continue
+		W_RSS_LINES+="pid $p: $r KiB; "
+		if ((r > W_RSS_MAX)); then W_RSS_MAX=$r; fi
+	done
+}
+
+# The machine, and its load average: other work on the box skews the figures.
+machine() {
+	printf '%s, %s CPUs, %s, %s, load average %s\n' "$(uname -srm)" "$(nproc)" \
+		"$(awk '/MemTotal/ {printf "%.0f GiB RAM", $2 / 1048576}' /proc/meminfo)" \
+		"$(wrk --version 2>&1 | head -n1 | cut -d' ' -f1-2)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+}

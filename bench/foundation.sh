@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# The foundation benchmark (see bench/README.md), in one run, wrk -t2 -c64:
+#   1. nginx serving a static file with the bytes of the home page
+#   2. the FastCGI hello route, GET /healthz
+#   3. the home page, cached (memcached up)
+#   4. the home page, uncached (memcached stopped for that run only: every
+#      request reads PostgreSQL), memcached started again afterwards
+# then the ratios cached/static (target >= 0.4) and uncached/hello (target
+# >= 0.5) from DESIGN.md, and the workers' resident memory after the run.
+#
+# usage: bench/foundation.sh [bench|dev]       (env BENCH_DURATION, default 10s)
+#
+# bench (default) is the instance "./stack up bench" starts (port 28080, rate
+# limits raised); dev works too (no rate limit is on these routes), but the
+# uncached run stops dev's memcached for its 10 seconds.  The instance must be
+# up; nothing is built.  The static copy of the home page is written to
+# static/bench/home.html (the directory nginx serves at /static/) and removed
+# when the script ends.
+set -euo pipefail
+# shellcheck source=bench/common.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/common.sh"
+
+require_instance
+OUT=$(mktemp -d "${TMPDIR:-/tmp}/marquee-bench.XXXXXX")
+WRK=(-t2 -c64 "-d$DURATION")
+
+# --------------------------------------------------------- the static copy
+
+# The directory nginx aliases at /static/ (the checkout's, or the instance's copy).
+STATIC=$(awk '/location \^~ \/static\// {f = 1} f && /alias/ {sub(/;$/, "", $2); print $2; exit}' "$VAR/nginx/nginx.conf")
+[[ -d $STATIC ]] || die "cannot find the static directory in $VAR/nginx/nginx.conf"
+BENCH_DIR=${STATIC%/}/bench
+MC_PID_FILE=$VAR/run/memcached.pid
+MC_CMD=()
+
+cleanup() {
+	rm -rf -- "$BENCH_DIR"
+	# memcached comes back even when the run failed half-way.
+	if ((${#MC_CMD[@]})) && ! kill -0 "$(cat "$MC_PID_FILE" 2>/dev/null || echo 0)" 2>/dev/null; then
+		start_memcached
+	fi
+}
+trap cleanup EXIT
+
+mkdir -p -- "$BENCH_DIR"
+curl -fsS -o "$BENCH_DIR/home.html" "$URL/"
+SIZE=$(stat -c %s "$BENCH_DIR/home.html")
+chmod 644 "$BENCH_DIR/home.html"
+GOT=$(curl -fsS "$URL/static/bench/home.html" | wc -c)
+((GOT == SIZE)) || die "nginx serves $GOT bytes at /static/bench/home.html, expected $SIZE"
+
+# ----------------------------------------------------------- memcached
+
+# Restarts memcached with exactly the command line it ran with (the stack's).
+start_memcached() {
+	local log=$VAR/log/memcached.log port
+	setsid "${MC_CMD[@]}" </dev/null >>"$log" 2>&1 &
+	echo "$!" >"$MC_PID_FILE"
+	port=$(conf_value memcached | cut -d, -f1 | cut -d: -f2)
+	for _ in $(seq 50); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	die "memcached did not come back on port $port"
+}
+
+stop_memcached() {
+	local pid
+	pid=$(cat "$MC_PID_FILE")
+	[[ $(readlink "/proc/$pid/exe") == */memcached ]] || die "$MC_PID_FILE does not name a running memcached"
+	mapfile -d '' -t MC_CMD <"/proc/$pid/cmdline"
+	kill -TERM "$pid"
+	for _ in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	die "memcached (pid $pid) did not stop"
+}
+
+cache_state() { curl -fsS "$URL/readyz" | sed -n 's/.*"cache":"\([a-z]*\)".*/\1/p'; }
+
+wait_cache() {
+	for _ in $(seq 100); do
+		[[ $(cache_state) == "$1" ]] && return 0
+		# Each worker notices on its own; a few requests reach them all.
+		curl -fsS -o /dev/null "$URL/" || true
+		sleep 0.1
+	done
+	die "/readyz does not report the cache $1"
+}
+
+# --------------------------------------------------------------- runs
+
+echo "foundation benchmark: $URL ($INST), home page $SIZE bytes, wrk ${WRK[*]}"
+echo "machine: $(machine)"
+echo "workers: $(worker_pids | wc -l) (pids $(worker_pids | tr '\n' ' '))"
+
+[[ $(cache_state) == up ]] || die "memcached is not up on $INST (/readyz)"
+for _ in 1 2 3 4; do curl -fsS -o /dev/null "$URL/"; done # fill the cache
+
+# X-Cache: hit when nginx served the page from its whole-page cache in memcached.
+# The first request refills an expired entry (page_ttl is a few seconds).
+x_cache() {
+	curl -fsS -o /dev/null "$URL/"
+	curl -fsS -o /dev/null -D - "$URL/" | tr -d '\r' | awk -F': ' 'tolower($1) == "x-cache" {print $2}'
+}
+
+wrk_run static "${WRK[@]}" "$URL/static/bench/home.html"
+S_RPS=$W_RPS S_P50=$W_P50 S_P99=$W_P99 S_BAD=$((W_BAD + W_ERR)) S_CMD=$W_CMD
+echo "1. static file:     $S_RPS req/s  p50 $S_P50 ms  p99 $S_P99 ms"
+
+wrk_run hello "${WRK[@]}" "$URL/healthz"
+H_RPS=$W_RPS H_P50=$W_P50 H_P99=$W_P99 H_BAD=$((W_BAD + W_ERR)) H_CMD=$W_CMD H_REQS=$W_REQS
+echo "2. /healthz:        $H_RPS req/s  p50 $H_P50 ms  p99 $H_P99 ms"
+
+C_XCACHE=$(x_cache)
+wrk_run cached "${WRK[@]}" "$URL/"
+C_RPS=$W_RPS C_P50=$W_P50 C_P99=$W_P99 C_BAD=$((W_BAD + W_ERR)) C_CMD=$W_CMD C_REQS=$W_REQS
+echo "3. home, cached:    $C_RPS req/s  p50 $C_P50 ms  p99 $C_P99 ms (X-Cache: ${C_XCACHE:-none})"
+
+stop_memcached
+wait_cache down
+U_XCACHE=$(x_cache)
+wrk_run uncached "${WRK[@]}" "$URL/"
+U_RPS=$W_RPS U_P50=$W_P50 U_P99=$W_P99 U_BAD=$((W_BAD + W_ERR)) U_CMD=$W_CMD U_REQS=$W_REQS
+start_memcached
+wait_cache up
+echo "4. home, uncached:  $U_RPS req/s  p50 $U_P50 ms  p99 $U_P99 ms (X-Cache: ${U_XCACHE:-none}; memcached stopped, then started again)"
+
+worker_rss
+R1=$(ratio "$C_RPS" "$S_RPS")
+R2=$(ratio "$U_RPS" "$H_RPS")
+SERVED=$((H_REQS + C_REQS + U_REQS))
+
+cat <<EOF
+
+===== foundation benchmark summary ($(date -u +%Y-%m-%dT%H:%MZ), $INST, home page $SIZE bytes) =====
+run                 req/s      p50 ms   p99 ms   errors  command
+static file     $(printf '%10s %8s %8s %8s' "$S_RPS" "$S_P50" "$S_P99" "$S_BAD")  $S_CMD
+/healthz        $(printf '%10s %8s %8s %8s' "$H_RPS" "$H_P50" "$H_P99" "$H_BAD")  $H_CMD
+home cached     $(printf '%10s %8s %8s %8s' "$C_RPS" "$C_P50" "$C_P99" "$C_BAD")  $C_CMD   (X-Cache: ${C_XCACHE:-none})
+home uncached   $(printf '%10s %8s %8s %8s' "$U_RPS" "$U_P50" "$U_P99" "$U_BAD")  $U_CMD
+cached / static     $R1  (target >= 0.40: $(meets "$R1" 0.4))
+uncached / hello    $R2  (target >= 0.50: $(meets "$R2" 0.5))
+worker RSS after $SERVED app requests: max $W_RSS_MAX KiB (target < 16384 KiB: $( ((W_RSS_MAX < 16384)) && echo ok || echo ABOVE TARGET)); ${W_RSS_LINES}
+errors = non-2xx/3xx answers plus socket errors; wrk reports kept in $OUT/
+machine: $(machine)
+EOF
