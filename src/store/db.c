@@ -1,4 +1,5 @@
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <sodium.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -19,6 +21,9 @@
 #define RECONNECT_USEC	250000
 
 static PGconn	*conn;
+
+static int	 in_failed_tx(void);
+static void	 stmts_forget(void);
 static char	 last_state[6];
 static char	 last_msg[256];
 static int	 last_retries;
@@ -86,6 +91,7 @@ db_generation(void)
 void
 db_close(void)
 {
+	stmts_forget();
 	if (conn != NULL)
 		PQfinish(conn);
 	conn = NULL;
@@ -98,6 +104,80 @@ clear_result(void *p)
 	PQclear(p);
 }
 
+/*
+ * Prepared statements: every query text is prepared once per connection
+ * (the first time it runs) and executed by name after that, so the server
+ * parses and plans it once.  Texts are matched by content; a connection
+ * holds at most STMT_MAX of them, and later ones run unprepared.
+ */
+#define STMT_MAX	1024
+
+struct stmt {
+	uint64_t	 hash;
+	char		*sql;
+};
+
+static struct stmt	 stmts[STMT_MAX];
+static int		 nstmts;
+static unsigned		 stmt_generation;
+
+static uint64_t
+fnv1a(const char *s)
+{
+	uint64_t	 h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static void
+stmts_forget(void)
+{
+	int	 i;
+
+	for (i = 0; i < nstmts; i++)
+		free(stmts[i].sql);
+	nstmts = 0;
+}
+
+/*
+ * Runs sql prepared: looks its name up ("s12"), preparing it on first use.
+ * A text that cannot be prepared (an error in it, a full table, a failed
+ * transaction) is answered by that failure or run unprepared.
+ */
+static PGresult *
+run(const char *sql, int n, const char *const *params)
+{
+	uint64_t	 h = fnv1a(sql);
+	char		 name[16];
+	PGresult	*res;
+	int		 i;
+
+	if (stmt_generation != generation) {
+		stmts_forget();
+		stmt_generation = generation;
+	}
+	for (i = 0; i < nstmts; i++)
+		if (stmts[i].hash == h && strcmp(stmts[i].sql, sql) == 0)
+			break;
+	if (i == nstmts) {
+		if (nstmts == STMT_MAX || in_failed_tx())
+			return PQexecParams(conn, sql, n, NULL, params, NULL,
+			    NULL, 0);
+		snprintf(name, sizeof(name), "s%d", nstmts);
+		res = PQprepare(conn, name, sql, n, NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			return res;	/* the statement's own error */
+		PQclear(res);
+		stmts[nstmts].hash = h;
+		stmts[nstmts].sql = xstrdup(sql);
+		nstmts++;
+	}
+	snprintf(name, sizeof(name), "s%d", i);
+	return PQexecPrepared(conn, name, n, params, NULL, NULL, 0);
+}
+
 PGresult *
 db_exec(struct arena *a, const char *sql, int n, const char *const *params)
 {
@@ -108,7 +188,7 @@ db_exec(struct arena *a, const char *sql, int n, const char *const *params)
 		set_error("08006", "the database is unavailable");
 		return NULL;
 	}
-	res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+	res = run(sql, n, params);
 	st = PQresultStatus(res);
 	/* A connection the server dropped (a restart) is found out by the
 	 * first query after it: outside a transaction, reconnect and run the
@@ -116,7 +196,7 @@ db_exec(struct arena *a, const char *sql, int n, const char *const *params)
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !in_tx &&
 	    PQstatus(conn) == CONNECTION_BAD && db_conn() != NULL) {
 		PQclear(res);
-		res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+		res = run(sql, n, params);
 		st = PQresultStatus(res);
 	}
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
@@ -334,4 +414,11 @@ db_fail_reply(struct request *r, int rc)
 	}
 	resp_error(r, 500, "internal_error",
 	    "something went wrong on our side; it has been logged", NULL);
+}
+
+/* Inside a transaction that already failed nothing can be prepared. */
+static int
+in_failed_tx(void)
+{
+	return PQtransactionStatus(conn) == PQTRANS_INERROR;
 }
