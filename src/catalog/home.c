@@ -17,11 +17,16 @@ static const char home_sql[] =
     "  coalesce(string_agg(g.name, ', ' ORDER BY g.name), ''), "
     "  m.rating_count, to_char(round(m.rating_sum::numeric / "
     "    nullif(m.rating_count, 0), 1), 'FM0.0') "
-    "FROM movies m "
+    "FROM ((SELECT id FROM movies WHERE deleted_at IS NULL "
+    "        AND release_date <= current_date "
+    "        ORDER BY release_date DESC, title LIMIT 48) "
+    "      UNION ALL (SELECT id FROM movies WHERE deleted_at IS NULL "
+    "        AND release_date > current_date "
+    "        ORDER BY release_date DESC, title LIMIT 24)) pick "
+    "JOIN movies m ON m.id = pick.id "
     "LEFT JOIN movie_genres mg ON mg.movie_id = m.id "
     "LEFT JOIN genres g ON g.id = mg.genre_id "
-    "WHERE m.deleted_at IS NULL "
-    "GROUP BY m.id ORDER BY m.release_date DESC, m.title LIMIT 200";
+    "GROUP BY m.id ORDER BY m.release_date DESC, m.title";
 
 /* Reads the lists from PostgreSQL: {"now_showing": [...], "coming_soon": [...]} */
 static json_t *
