@@ -52,7 +52,7 @@ static const struct job retry_refunds = {
 
 /* The outbox: woken at once by the insert trigger's NOTIFY. */
 static const struct job deliver_outbox = {
-	"deliver_outbox", 5000, "outbox", notify_outbox_job
+	"deliver_outbox", 1000, "outbox", notify_outbox_job
 };
 
 /* The work of each domain. */

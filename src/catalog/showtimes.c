@@ -273,6 +273,10 @@ update_one(struct arena *a, struct showtime_write *w, size_t i, json_t *it)
 	if ((before = catalog_showtime_json(a, atoll(sid))) == NULL)
 		return -1;
 	arena_defer(a, (void (*)(void *))json_decref, before);
+	/* Both are UTC "YYYY-MM-DDTHH:MM:SSZ": the same start is no move. */
+	if (start != NULL && strcmp(start, json_string_value(json_object_get(
+	    before, "starts_at"))) == 0)
+		start = NULL;
 	res = db_q(a, "UPDATE showtimes s SET "
 	    "starts_at = coalesce($2::timestamptz, s.starts_at), "
 	    "ends_at = coalesce($2::timestamptz, s.starts_at) + "

@@ -131,7 +131,10 @@ run_due(struct arena *a, int *ran)
 			log_msg(LOG_WARN, "job %s failed", j->name);
 		else if (n > 0)
 			log_msg(LOG_DEBUG, "job %s did %d", j->name, n);
-		if (j->interval_ms > 0)
+		/* Work done may mean more is waiting: run again at once. */
+		if (n > 0)
+			slots[i].notified = 1;
+		else if (j->interval_ms > 0)
 			slots[i].due = now_usec() + j->interval_ms * 1000LL;
 		(*ran)++;
 	}

@@ -14,7 +14,8 @@ struct job {
 	const char	*name;
 	int		 interval_ms;	/* 0: only when notified */
 	const char	*channel;	/* LISTEN channel, or NULL */
-	/* Does one round of work: the number of items done, or -1. */
+	/* Does one round of work: the number of items done, or -1.  A
+	 * round that did something is followed by another at once. */
 	int		(*run)(struct arena *);
 };
 

@@ -97,8 +97,8 @@ send(struct arena *a, const struct outbox_msg *om, struct message *m,
 	rc = mail_send(&mail, err, errlen);
 	buf_free(&text);
 	buf_free(&html);
-	if (rc == -1)
-		return -1;
+	if (rc < 0)
+		return rc;
 	if (m->title != NULL && !db_q(a, "INSERT INTO notifications (user_id, "
 	    "kind, title, body, booking_id, message_id) VALUES ($1, $2, $3, $4, "
 	    "nullif($5::bigint, 0), $6) ON CONFLICT (message_id) DO NOTHING", 6,
@@ -119,6 +119,38 @@ about_booking(struct message *m, json_t *d, int64_t booking)
 	m->user = json_integer_value(json_object_get(u, "id"));
 	m->to = json_string_value(json_object_get(u, "email"));
 	m->to_name = json_string_value(json_object_get(u, "name"));
+}
+
+/* Where a refund went, as a person says it. */
+static const char *
+destination_words(const char *d)
+{
+	if (d != NULL && strcmp(d, "gift_card") == 0)
+		return "gift card";
+	if (d != NULL && strcmp(d, "wallet") == 0)
+		return "account credit";
+	return "card";
+}
+
+/* A moved showtime's old and new start, as the confirmation says times:
+ * "Friday 5 December 2026, 7:30 PM" in the theatre's zone. */
+static void
+changed_times(struct arena *a, json_t *d)
+{
+	json_t		*o = json_object_get(d, "old"), *n = json_object_get(d, "new");
+	PGresult	*res;
+
+	res = db_q(a, "SELECT to_char($1::timestamptz AT TIME ZONE t.timezone, "
+	    "'FMDay FMDD FMMonth YYYY, FMHH12:MI AM'), to_char($2::timestamptz "
+	    "AT TIME ZONE t.timezone, 'FMDay FMDD FMMonth YYYY, FMHH12:MI AM') "
+	    "FROM theatres t WHERE t.id = $3", 3,
+	    json_string_value(json_object_get(o, "starts_at")),
+	    json_string_value(json_object_get(n, "starts_at")),
+	    db_id(a, json_integer_value(json_object_get(n, "theatre_id"))));
+	if (res == NULL || PQntuples(res) != 1)
+		return;
+	json_object_set_new(o, "when", json_string(db_val(res, 0, 0)));
+	json_object_set_new(n, "when", json_string(db_val(res, 0, 1)));
 }
 
 static int
@@ -150,9 +182,13 @@ booking_message(struct arena *a, const struct outbox_msg *om, char *err,
 		    json_integer_value(extra) % 100));
 		m.subject = arena_printf(a, "Refunded: %s, %s", movie, when);
 		m.title = "Booking refunded";
+		extra = json_object_get(d, "destination");
+		json_object_set_new(d, "destination", json_string(
+		    destination_words(json_string_value(extra))));
 	} else if (strcmp(om->kind, "showtime_changed") == 0) {
 		m.subject = arena_printf(a, "Time change: %s", movie);
 		m.title = "Your showtime changed";
+		changed_times(a, d);
 	} else {
 		m.subject = arena_printf(a, "About your booking: %s, %s", movie,
 		    when);

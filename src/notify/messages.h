@@ -17,7 +17,8 @@ struct outbox_msg {
 	json_t		*payload;
 };
 
-/* Delivers one message: 0, or -1 with the reason in err. */
+/* Delivers one message: 0, -2 when the relay is away, or -1 with the
+ * reason in err. */
 int	 message_deliver(struct arena *, const struct outbox_msg *, char *err,
 	    size_t errlen);
 

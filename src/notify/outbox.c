@@ -56,6 +56,20 @@ delivered(struct arena *a, const char *id, int scrub)
 	metrics_inc(M_OUTBOX_DELIVERED);
 }
 
+/*
+ * The relay could not be reached: the message is not at fault, so the try
+ * is not counted; it waits a little and goes again when the relay is back.
+ */
+static void
+relay_away(struct arena *a, const char *id, const char *err)
+{
+	db_q(a, "UPDATE outbox SET attempts = greatest(attempts - 1, 0), "
+	    "last_error = $2, next_at = now() + make_interval(secs => "
+	    "least($3::double precision / 1000, 5)) WHERE id = $1", 3, id, err,
+	    arena_printf(a, "%d", cfg.outbox_backoff_ms));
+	metrics_inc(M_OUTBOX_FAILED);
+}
+
 /* Backs off exponentially, or parks the row after the last try. */
 static void
 failed(struct arena *a, const char *id, int attempts, const char *err)
@@ -83,7 +97,7 @@ notify_outbox_job(struct arena *a)
 {
 	PGresult	*res;
 	int64_t		 start = now_usec();
-	int		 i, n, done = 0;
+	int		 i, n, rc, done = 0;
 	char		 err[512];
 	json_t		*payload;
 	struct outbox_msg msg;
@@ -99,12 +113,15 @@ notify_outbox_job(struct arena *a)
 			msg.kind = db_val(res, i, 2);
 			msg.payload = payload;
 			err[0] = '\0';
-			if (payload != NULL &&
-			    message_deliver(a, &msg, err, sizeof(err)) == 0) {
+			rc = payload ? message_deliver(a, &msg, err,
+			    sizeof(err)) : -1;
+			if (rc == 0) {
 				delivered(a, msg.id,
 				    json_object_get(payload, "token") != NULL);
 				done++;
-			} else
+			} else if (rc == -2)
+				relay_away(a, msg.id, err);
+			else
 				failed(a, msg.id, (int)db_int(res, i, 4),
 				    err[0] ? err : "undeliverable payload");
 			json_decref(payload);

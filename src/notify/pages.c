@@ -76,7 +76,8 @@ notify_admin_parked(struct request *r)
 	json_t		*items = json_array();
 	int		 i;
 
-	res = db_q(r->a, "SELECT id, kind, payload::text, attempts, "
+	/* A reset token is a live credential: never shown. */
+	res = db_q(r->a, "SELECT id, kind, (payload - 'token')::text, attempts, "
 	    "coalesce(last_error, ''), rfc3339(created_at), message_id "
 	    "FROM outbox WHERE state = 'parked' ORDER BY id DESC LIMIT 200", 0);
 	if (res == NULL) {

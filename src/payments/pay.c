@@ -500,5 +500,7 @@ payments_repair_job(struct arena *a)
 		return -1;
 	for (i = 0; i < PQntuples(res); i++)
 		repair_one(a, db_int(res, i, 0), db_val(res, i, 1));
-	return PQntuples(res);
+	if (PQntuples(res) > 0)
+		log_msg(LOG_INFO, "repaired %d payment attempt(s)", PQntuples(res));
+	return 0;	/* periodic: an attempt left as it was waits its turn */
 }

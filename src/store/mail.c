@@ -143,9 +143,16 @@ mail_send(const struct mail *m, char *err, size_t errlen)
 	struct curl_slist	*rcpt = NULL;
 	char			 from[320], envelope[330], to[330], *lt, *gt;
 	CURLcode		 rc;
+	long			 code = 0;
 
 	if (curl == NULL && (curl = curl_easy_init()) == NULL) {
 		snprintf(err, errlen, "libcurl did not start");
+		return -1;
+	}
+	/* An address with these could inject SMTP commands: refuse it. */
+	if (m->to == NULL || strpbrk(m->to, "\r\n<>") != NULL ||
+	    strchr(m->to, '@') == NULL) {
+		snprintf(err, errlen, "not a deliverable address");
 		return -1;
 	}
 	/* The envelope sender: the address inside "Name <address>". */
@@ -168,14 +175,19 @@ mail_send(const struct mail *m, char *err, size_t errlen)
 	curl_easy_setopt(curl, CURLOPT_READDATA, &rd);
 	curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L);
+	curl_easy_setopt(curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, 10L);
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	rc = curl_easy_perform(curl);
 	curl_slist_free_all(rcpt);
 	buf_free(&msg);
 	if (rc != CURLE_OK) {
-		snprintf(err, errlen, "%s", curl_easy_strerror(rc));
-		return -1;
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+		snprintf(err, errlen, "%s (SMTP %ld)", curl_easy_strerror(rc),
+		    code);
+		/* The relay is away: not the message's fault. */
+		return rc == CURLE_COULDNT_CONNECT ||
+		    rc == CURLE_COULDNT_RESOLVE_HOST ? -2 : -1;
 	}
 	return 0;
 }

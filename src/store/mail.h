@@ -28,7 +28,8 @@ struct mail {
 
 /* The whole message as sent (headers and body), into out. */
 void	 mail_format(const struct mail *, struct buf *out);
-/* Sends it: 0, or -1 with the relay's complaint in err. */
+/* Sends it: 0, -2 when the relay cannot be reached (try again later
+ * without blaming the message), or -1 with the complaint in err. */
 int	 mail_send(const struct mail *, char *err, size_t errlen);
 void	 mail_close(void);
 

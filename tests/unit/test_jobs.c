@@ -27,6 +27,19 @@ tick_job(struct arena *ar)
 	if (ticks < 64)
 		tick_at[ticks] = now_usec();
 	ticks++;
+	return 0;
+}
+
+static int	 backlog;
+
+/* Does one item of a backlog a round. */
+static int
+drain_job(struct arena *ar)
+{
+	(void)ar;
+	if (backlog == 0)
+		return 0;
+	backlog--;
 	return 1;
 }
 
@@ -40,6 +53,7 @@ wake_job(struct arena *ar)
 
 static const struct job periodic = { "periodic", 100, NULL, tick_job };
 static const struct job notified = { "notified", 0, "test_wake", wake_job };
+static const struct job drain = { "drain", 60000, NULL, drain_job };
 
 static void
 setup(void)
@@ -110,6 +124,23 @@ START_TEST(test_runs_on_notify)
 }
 END_TEST
 
+/* A round that did work is followed by another at once, not after the
+ * interval: a backlog drains without pauses. */
+START_TEST(test_backlog_runs_again_at_once)
+{
+	int64_t	 t0 = now_usec();
+	int	 i;
+
+	backlog = 5;
+	ck_assert_int_eq(jobs_register(&drain), 0);
+	for (i = 0; i < 20 && backlog > 0; i++)
+		ck_assert_int_ge(jobs_tick(&a, 1000), 0);
+	ck_assert_int_eq(backlog, 0);
+	/* Five rounds in well under the 60 s interval. */
+	ck_assert_int_lt(now_usec() - t0, 2000000);
+}
+END_TEST
+
 START_TEST(test_database_away)
 {
 	ck_assert_int_eq(jobs_register(&periodic), 0);
@@ -138,6 +169,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_runs_on_schedule);
 	tcase_add_test(tc, test_runs_on_notify);
+	tcase_add_test(tc, test_backlog_runs_again_at_once);
 	tcase_add_test(tc, test_database_away);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
