@@ -320,11 +320,10 @@ holds_expire_job(struct arena *a)
 	json_t		*labels;
 	int		 i, j;
 
-	/* A hold being paid for is left to its payment attempt. */
+	/* Seats a payment attempt has pinned (held_until still ahead) stay
+	 * with the hold; the attempt finishes or gives them back. */
 	res = db_q(a, "UPDATE holds SET released_at = now() "
 	    "WHERE released_at IS NULL AND expires_at <= now() "
-	    "AND NOT EXISTS (SELECT 1 FROM payment_attempts pa WHERE "
-	    "pa.hold_id = holds.id AND pa.state IN ('open', 'charged')) "
 	    "RETURNING id, showtime_id, seat_ids::text", 0);
 	if (res == NULL)
 		return -1;
