@@ -47,7 +47,7 @@ static const char *const cast_seps[] = {
 
 const struct field admin_movies_query[] = {
 	{ "q", FT_STRING, 0, 0, 200, NULL, NULL },
-	{ "cursor", FT_STRING, 0, 0, 20, NULL, NULL },
+	{ "cursor", FT_INT, 0, 0, 1000000000, NULL, NULL },
 	{ "saved", FT_ENUM, 0, 0, 0, saved_values, NULL },
 	{ "slug", FT_SLUG, 0, 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, NULL }
@@ -390,7 +390,7 @@ admin_movies_list(struct request *r)
 	if (q != NULL)
 		json_object_set_new(in, "q", json_string(q));
 	if (in_has(r, "cursor"))
-		json_object_set_new(in, "cursor", json_string(in_str(r,
+		json_object_set_new(in, "cursor", json_integer(in_int(r,
 		    "cursor")));
 	list = catalog_movie_search(r->a, in, &dberr);
 	json_decref(in);

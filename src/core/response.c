@@ -77,8 +77,9 @@ resp_json(struct request *r, int status, json_t *body)
 {
 	set_status(r, status, "application/json; charset=utf-8");
 	if (body != NULL) {
+		/* 15 significant digits: 4.3 stays "4.3", not 4.2999... */
 		json_dump_callback(body, dump_cb, r->resp.body,
-		    JSON_COMPACT | JSON_PRESERVE_ORDER);
+		    JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 		json_decref(body);
 	}
 }
