@@ -57,15 +57,16 @@ delivered(struct arena *a, const char *id, int scrub)
 }
 
 /*
- * The relay could not be reached: the message is not at fault, so the try
- * is not counted; it waits a little and goes again when the relay is back.
+ * The relay could not be reached: the message is not at fault, so it is
+ * never parked for that; it waits a little (at most 5 s) and goes again,
+ * until the relay is back.
  */
 static void
 relay_away(struct arena *a, const char *id, const char *err)
 {
-	db_q(a, "UPDATE outbox SET attempts = greatest(attempts - 1, 0), "
-	    "last_error = $2, next_at = now() + make_interval(secs => "
-	    "least($3::double precision / 1000, 5)) WHERE id = $1", 3, id, err,
+	db_q(a, "UPDATE outbox SET last_error = $2, next_at = now() + "
+	    "make_interval(secs => least($3::double precision / 1000, 5)) "
+	    "WHERE id = $1", 3, id, err,
 	    arena_printf(a, "%d", cfg.outbox_backoff_ms));
 	metrics_inc(M_OUTBOX_FAILED);
 }
