@@ -139,14 +139,25 @@ function sellSeats(showtimeId, count) {
 	return id;
 }
 // Undoes the simulated sales of a showtime: seats, outbox rows, bookings.
+// The jobs process may be refunding them at the same moment (a cancelled
+// showtime): a deadlock or a row it adds meanwhile is met by trying again.
 function unsell(showtimeId) {
 	const ids = fakeBookings.length ? fakeBookings.join(',') : '0';
-	sql(`BEGIN; UPDATE showtime_seats SET booking_id = NULL WHERE showtime_id = ${showtimeId} AND booking_id IN (${ids}); ` +
+	const sqlText = `BEGIN; UPDATE showtime_seats SET booking_id = NULL WHERE showtime_id = ${showtimeId} AND booking_id IN (${ids}); ` +
 		`DELETE FROM outbox WHERE payload ? 'booking_id' AND (payload->>'booking_id')::bigint IN (${ids}) AND state = 'pending'; ` +
-		// A cancelled showtime's bookings may have been refunded by the jobs process meanwhile.
 		`DELETE FROM refunds WHERE booking_id IN (${ids}); ` +
 		`DELETE FROM notifications WHERE booking_id IN (${ids}); ` +
-		`DELETE FROM bookings WHERE showtime_id = ${showtimeId} AND id IN (${ids}); COMMIT`);
+		`DELETE FROM bookings WHERE showtime_id = ${showtimeId} AND id IN (${ids}); COMMIT`;
+	for (let attempt = 1; ; attempt++) {
+		try {
+			sql(sqlText);
+			return;
+		} catch (e) {
+			if (attempt >= 10)
+				throw e;
+			Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+		}
+	}
 }
 
 const pad = (n) => String(n).padStart(2, '0');
