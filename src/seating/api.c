@@ -30,7 +30,9 @@ static const struct field seat_item[] = {
 
 const struct field seating_pick_fields[] = {
 	{ "showtime_id", FT_ID, 1, 0, 0, NULL, NULL },
-	{ "seats", FT_ARRAY, 1, 1, 100, NULL, seat_item },
+	/* Over HOLD_MAX_SEATS is a 422 of its own (pick_check); this bound
+	 * only keeps absurd lists out. */
+	{ "seats", FT_ARRAY, 1, 1, 1000, NULL, seat_item },
 	{ NULL, 0, 0, 0, 0, NULL, NULL }
 };
 

@@ -59,12 +59,11 @@ find_previous(struct arena *a, void *ctx)
 	struct pick	*p = ctx;
 	PGresult	*res;
 
-	res = db_q(a, "SELECT coalesce(array_agg(id)::text, '{}'), "
-	    "coalesce((SELECT array_agg(DISTINCT x) FROM holds h2, "
-	    "  unnest(h2.seat_ids) x WHERE h2.user_id = $1 AND "
-	    "  h2.showtime_id = $2 AND h2.released_at IS NULL)::text, '{}') "
-	    "FROM holds WHERE user_id = $1 AND showtime_id = $2 "
-	    "AND released_at IS NULL", 2, db_id(a, p->user),
+	res = db_q(a, "SELECT coalesce(array_agg(DISTINCT h.id)::text, '{}'), "
+	    "coalesce(array_agg(DISTINCT x)::text, '{}') FROM holds h "
+	    "CROSS JOIN LATERAL unnest(h.seat_ids) x "
+	    "WHERE h.user_id = $1 AND h.showtime_id = $2 "
+	    "AND h.released_at IS NULL", 2, db_id(a, p->user),
 	    db_id(a, p->showtime));
 	if (res == NULL)
 		return -1;
@@ -106,18 +105,22 @@ static int
 resolve_seats(struct arena *a, struct pick *p, int64_t aud, int base,
     const char **ids, int *total)
 {
-	char		*labels = json_dumps(p->labels, JSON_COMPACT);
 	PGresult	*res;
 	struct buf	 b = BUF_INIT;
 	json_t		*l;
 	size_t		 i;
 	int		 j, found;
 
+	/* Labels are validated seat ids (letters and digits): an array
+	 * literal of them is safe, and "= ANY" is a point lookup each. */
+	buf_addc(&b, '{');
+	json_array_foreach(p->labels, i, l)
+		buf_printf(&b, "%s%s", i ? "," : "", json_string_value(l));
+	buf_addc(&b, '}');
 	res = db_q(a, "SELECT id, label, kind FROM seats WHERE auditorium_id = $1 "
-	    "AND retired_at IS NULL AND label IN "
-	    "(SELECT json_array_elements_text($2::json))", 2, db_id(a, aud),
-	    labels);
-	free(labels);
+	    "AND retired_at IS NULL AND label = ANY($2::text[])", 2,
+	    db_id(a, aud), b.data);
+	buf_free(&b);
 	if (res == NULL)
 		return -1;
 	*total = 0;
