@@ -1,4 +1,6 @@
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -62,6 +64,25 @@ on_signal(int sig)
 	errno = saved;
 }
 
+/* Whether something accepts connections on the unix socket path. */
+static int
+socket_in_use(const char *path)
+{
+	struct sockaddr_un	 sun;
+	int			 fd, used;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return 0;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		return 0;
+	used = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	close(fd);
+	return used;
+}
+
 int
 master_listen(const char *spec, int mode)
 {
@@ -70,7 +91,12 @@ master_listen(const char *spec, int mode)
 
 	if (strncmp(spec, "unix:", 5) == 0) {
 		path = spec + 5;
-		unlink(path);
+		if (socket_in_use(path)) {
+			log_msg(LOG_ERROR, "%s is served by another process; "
+			    "not taking it over", path);
+			return -1;
+		}
+		unlink(path);	/* a stale socket from a master that died */
 		fd = FCGX_OpenSocket(path, 1024);
 		if (fd >= 0 && chmod(path, (mode_t)mode) == -1)
 			log_msg(LOG_WARN, "chmod %s: %s", path, strerror(errno));

@@ -286,34 +286,55 @@ holds_pick(struct arena *a, struct pick *p)
 	return DB_OK;
 }
 
-int
-holds_release(struct arena *a, int64_t hold, int64_t user)
-{
-	PGresult	*res, *freed;
+struct release {
+	int64_t		 hold, user, showtime;
 	json_t		*labels;
+	int		 found;
+};
+
+/* Marks the hold released and frees its seats, both or neither. */
+static int
+release_tx(struct arena *a, void *ctx)
+{
+	struct release	*rl = ctx;
+	PGresult	*res, *freed;
 	int		 i;
 
+	json_array_clear(rl->labels);
 	res = db_q(a, "UPDATE holds SET released_at = now() WHERE id = $1 "
 	    "AND user_id = $2 AND released_at IS NULL "
-	    "RETURNING showtime_id, seat_ids::text", 2, db_id(a, hold),
-	    db_id(a, user));
+	    "RETURNING showtime_id, seat_ids::text", 2, db_id(a, rl->hold),
+	    db_id(a, rl->user));
 	if (res == NULL)
 		return -1;
-	if (PQntuples(res) != 1)
-		return 1;
+	if ((rl->found = PQntuples(res)) != 1)
+		return 0;
+	rl->showtime = db_int(res, 0, 0);
 	freed = db_q(a, "UPDATE showtime_seats ss SET hold_id = NULL, "
 	    "hold_user_id = NULL, held_until = NULL FROM seats st "
 	    "WHERE ss.showtime_id = $1 AND ss.seat_id = ANY($2::bigint[]) "
 	    "AND ss.hold_id = $3 AND st.id = ss.seat_id RETURNING st.label", 3,
-	    db_val(res, 0, 0), db_val(res, 0, 1), db_id(a, hold));
+	    db_val(res, 0, 0), db_val(res, 0, 1), db_id(a, rl->hold));
 	if (freed == NULL)
 		return -1;
-	labels = json_array();
 	for (i = 0; i < PQntuples(freed); i++)
-		json_array_append_new(labels, json_string(db_val(freed, i, 0)));
-	announce(db_int(res, 0, 0), NULL, labels);
-	json_decref(labels);
+		json_array_append_new(rl->labels, json_string(db_val(freed, i, 0)));
 	return 0;
+}
+
+int
+holds_release(struct arena *a, int64_t hold, int64_t user)
+{
+	struct release	 rl = { hold, user, 0, json_array(), 0 };
+	int		 rc;
+
+	rc = db_tx(a, DB_READ_COMMITTED, release_tx, &rl);
+	if (rc == DB_OK && rl.found)
+		announce(rl.showtime, NULL, rl.labels);
+	json_decref(rl.labels);
+	if (rc != DB_OK)
+		return -1;
+	return rl.found ? 0 : 1;
 }
 
 int
