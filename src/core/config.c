@@ -49,7 +49,6 @@ static const struct ckey keys[] = {
 	I(hold_seconds, "0"),
 	I(db_retries, "10"),
 	I(cache_ttl, "300"),
-	I(seats_ttl, "5"),
 	I(page_ttl, "5"),
 	I(jobs_poll_ms, "2000"),
 	I(rl_window, "60"),

@@ -33,7 +33,6 @@ struct config {
 	int	 hold_seconds;		/* overrides hold_minutes when > 0 (tests) */
 	int	 db_retries;		/* serialization-failure retries */
 	int	 cache_ttl;		/* listing cache TTL, seconds */
-	int	 seats_ttl;		/* seat counts in cached listings, seconds */
 	int	 page_ttl;		/* whole anonymous pages in memcached */
 	int	 jobs_poll_ms;		/* jobs process slow poll */
 	/* Rate limits: requests per window, per key. */

@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 
 #include "core/arena.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/util.h"
@@ -171,7 +172,8 @@ jobs_loop(volatile sig_atomic_t *stop)
 
 	arena_init(&a);
 	while (!*stop) {
-		if (jobs_tick(&a, 1000) == -1 && !*stop)
+		if (jobs_tick(&a, cfg.jobs_poll_ms > 0 ? cfg.jobs_poll_ms :
+		    1000) == -1 && !*stop)
 			sleep(1);	/* the database is away */
 	}
 	arena_free(&a);
