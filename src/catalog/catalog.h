@@ -52,8 +52,6 @@ const char *layout_problem(json_t *rows, int *capacity);
 /* "the-long-night" from "The Long Night!", in the arena. */
 char	*slugify(struct arena *, const char *);
 
-/* Home page lists. */
-json_t	*catalog_home_lists(struct arena *);
 /* Movies matching the filters of GET /v1/movies (see movies.c). */
 json_t	*catalog_movie_search(struct arena *, json_t *in, int *dberr);
 /* Showtimes of a movie grouped by theatre (GET .../listings). */

@@ -62,7 +62,7 @@ filter_options(struct arena *a)
 		return json_pack("{s:[],s:[]}", "genres", "cities");
 	opts = json_pack("{s:o,s:o}", "genres", db_json(res, 0, 0),
 	    "cities", db_json(res, 0, 1));
-	if ((text = json_dumps(opts, JSON_COMPACT)) != NULL) {
+	if (cache_up() && (text = json_dumps(opts, JSON_COMPACT)) != NULL) {
 		cache_set(key, text, strlen(text), cfg.cache_ttl);
 		free(text);
 	}

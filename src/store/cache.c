@@ -15,6 +15,13 @@
 
 static memcached_st	*mc;
 static int		 last_ok = 1;
+/*
+ * After a failure, reads and fills (cache_get, cache_set) are not tried
+ * again until this time: a request then costs no connection attempt while
+ * memcached is away.  Invalidations (delete, incr) are always tried, so
+ * that none is lost to a failure of a moment ago.
+ */
+static time_t		 skip_until;
 
 /* Logs and counts a failure the first time in a row it happens. */
 static void
@@ -25,6 +32,13 @@ failed(const char *op, memcached_return_t rc)
 		log_msg(LOG_WARN, "memcached %s failed: %s", op,
 		    mc ? memcached_strerror(mc, rc) : "not configured");
 	last_ok = 0;
+	skip_until = time(NULL) + 1;
+}
+
+static int
+skipping(void)
+{
+	return !last_ok && time(NULL) < skip_until;
 }
 
 int
@@ -80,6 +94,10 @@ cache_get(struct arena *a, const char *key, size_t *len)
 
 	if (mc == NULL)
 		return NULL;
+	if (skipping()) {
+		metrics_inc(M_CACHE_MISSES);
+		return NULL;
+	}
 	v = memcached_get(mc, key, strlen(key), &n, &flags, &rc);
 	if (v == NULL) {
 		if (rc == MEMCACHED_NOTFOUND) {
@@ -105,7 +123,7 @@ cache_set(const char *key, const char *val, size_t len, int ttl)
 {
 	memcached_return_t	 rc;
 
-	if (mc == NULL)
+	if (mc == NULL || skipping())
 		return -1;
 	rc = memcached_set(mc, key, strlen(key), val, len, (time_t)ttl, 0);
 	if (rc != MEMCACHED_SUCCESS && rc != MEMCACHED_BUFFERED) {
