@@ -111,8 +111,9 @@ seating_api_pick(struct request *r)
 
 	memset(&p, 0, sizeof(p));
 	p.labels = json_object_get(r->in, "seats");
-	if ((p.theatre = catalog_theatre_or_reply(r)) == 0 ||
-	    seats_or_reply(r, p.labels) == -1)
+	/* pick_seats() checks the showtime is at this theatre. */
+	p.theatre = req_capture(r, "theatre");
+	if (seats_or_reply(r, p.labels) == -1)
 		return;
 	if ((wait = ratelimit_hit(r->a, arena_printf(r->a, "pick:%lld",
 	    (long long)r->user_id), cfg.rl_pick_user, cfg.rl_window,

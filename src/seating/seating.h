@@ -28,7 +28,8 @@ int	 seat_price(int base_cents, const char *kind);
 struct pick {
 	int64_t		 user;
 	int64_t		 showtime;
-	int64_t		 theatre;	/* the path's theatre: must match */
+	const char	*theatre;	/* the path's theatre, id or slug:
+					   must match (NULL: any) */
 	json_t		*labels;	/* requested seat ids, validated */
 	/* out */
 	int64_t		 hold;
