@@ -54,9 +54,13 @@ char	*slugify(struct arena *, const char *);
 
 /* Movies matching the filters of GET /v1/movies (see movies.c). */
 json_t	*catalog_movie_search(struct arena *, json_t *in, int *dberr);
-/* Showtimes of a movie grouped by theatre (GET .../listings). */
+/*
+ * Showtimes of a movie grouped by theatre (GET .../listings): on date (a
+ * theatre-local date), else today in each theatre's zone when today is
+ * set, else today and the next 6 days.
+ */
 json_t	*catalog_listings(struct arena *, int64_t movie, const char *date,
-	    const char *city, int *dberr);
+	    int today, const char *city, int *dberr);
 
 void	 catalog_home(struct request *);
 

@@ -104,7 +104,7 @@ movies_api_listings(struct request *r)
 	if ((id = catalog_movie_or_reply(r)) == 0)
 		return;
 	m = catalog_movie_json(r->a, id);
-	theatres = catalog_listings(r->a, id, in_str(r, "date"),
+	theatres = catalog_listings(r->a, id, in_str(r, "date"), 0,
 	    in_str(r, "city"), &dberr);
 	if (m == NULL || theatres == NULL) {
 		json_decref(m);

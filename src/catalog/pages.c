@@ -276,45 +276,16 @@ ref_or_reply(struct request *r, int64_t id, const char *what)
 }
 
 /*
- * Without a ?date, "today" is each theatre's own: keeps in groups (the
- * listings of the next days) the showtimes of that day only, and points
- * the first date link at the page without a date.  -1 on failure.
+ * Without a ?date, "today" is each theatre's own (the listings are read
+ * that way): the first date link points at the page without a date.
  */
-static int
-each_today(struct request *r, json_t *groups, json_t *days, const char *base)
+static void
+each_today(struct request *r, json_t *days, const char *base)
 {
-	PGresult	*res;
-	json_t		*today, *g, *s, *kept;
-	const char	*day;
-	size_t		 i = 0, j;
-
-	res = db_q(r->a, "SELECT json_object_agg(tz, to_char((now() AT TIME "
-	    "ZONE tz)::date, 'YYYY-MM-DD')) FROM (SELECT DISTINCT timezone "
-	    "AS tz FROM theatres WHERE deleted_at IS NULL) z", 0);
-	if (res == NULL)
-		return -1;
-	today = db_json(res, 0, 0);
-	while ((g = json_array_get(groups, i)) != NULL) {
-		day = json_string_value(json_object_get(today, json_string_value(
-		    json_object_get(json_object_get(g, "theatre"), "timezone"))));
-		kept = json_array();
-		json_array_foreach(json_object_get(g, "showtimes"), j, s)
-			if (day != NULL && strncmp(json_string_value(
-			    json_object_get(s, "starts_local")), day, 10) == 0)
-				json_array_append(kept, s);
-		if (json_array_size(kept) > 0)
-			json_object_set_new(g, "showtimes", kept), i++;
-		else {
-			json_decref(kept);
-			json_array_remove(groups, i);
-		}
-	}
-	json_decref(today);
 	json_object_set_new(json_array_get(json_object_get(days, "days"), 0),
 	    "href", json_string(arena_strndup(r->a, base, strlen(base) - 1)));
 	json_object_set_new(days, "day_title", json_string(
 	    "Today, in each theatre's own time zone"));
-	return 0;
 }
 
 /* GET /movies/{movie}?date=YYYY-MM-DD&city=&order=helpful&reviews= */
@@ -338,13 +309,10 @@ catalog_page_movie(struct request *r)
 	    json_string_value(json_object_get(m, "slug"))), city ? "city=" : "",
 	    city ? url_encode(r->a, city) : "", city ? "&" : "");
 	days = day_links(r, base, NULL, &date);
-	groups = days ? catalog_listings(r->a, id, chosen ? date : NULL, city,
-	    &dberr) : NULL;
-	if (groups != NULL && !chosen && each_today(r, groups, days,
-	    base) == -1) {
-		json_decref(groups);
-		groups = NULL;
-	}
+	groups = days ? catalog_listings(r->a, id, chosen ? date : NULL,
+	    !chosen, city, &dberr) : NULL;
+	if (groups != NULL && !chosen)
+		each_today(r, days, base);
 	ratings = groups ? ratings_page_context(r, id, json_string_value(
 	    json_object_get(m, "slug"))) : NULL;
 	if (groups == NULL || ratings == NULL) {

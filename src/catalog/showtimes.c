@@ -17,28 +17,41 @@
 #include "core/arena.h"
 #include "store/db.h"
 
+/*
+ * The movie's showtimes in the time window first (an index range on
+ * showtimes_movie_idx), then their theatres by key: the local-date test
+ * needs each theatre's zone, and unfenced the planner would try it on
+ * every pair of theatre and showtime.
+ */
 static const char listings_sql[] =
+    "WITH s AS MATERIALIZED ("
+    "  SELECT s.id, s.starts_at, au.theatre_id FROM showtimes s "
+    "  JOIN auditoriums au ON au.id = s.auditorium_id "
+    "  WHERE s.movie_id = $1 AND s.status = 'scheduled' "
+    "    AND s.starts_at > now() "
+    "    AND s.starts_at >= coalesce($2::date, current_date) - 1 "
+    "    AND s.starts_at < coalesce($2::date, current_date) + "
+    "        CASE WHEN $4 THEN 2 ELSE 8 END) "
     "SELECT theatre_json(t.id), "
     "  json_agg(showtime_json(s.id) ORDER BY s.starts_at) "
-    "FROM showtimes s JOIN auditoriums au ON au.id = s.auditorium_id "
-    "JOIN theatres t ON t.id = au.theatre_id "
-    "WHERE s.movie_id = $1 AND s.status = 'scheduled' "
-    "  AND t.deleted_at IS NULL AND s.starts_at > now() "
-    "  AND s.starts_at >= coalesce($2::date, current_date) - 1 "
-    "  AND s.starts_at < coalesce($2::date, current_date) + 8 "
-    "  AND CASE WHEN $2::date IS NULL THEN "
-    "        (s.starts_at AT TIME ZONE t.timezone)::date "
-    "          < (now() AT TIME ZONE t.timezone)::date + 7 "
-    "      ELSE (s.starts_at AT TIME ZONE t.timezone)::date = $2::date END "
+    "FROM s JOIN theatres t ON t.id = s.theatre_id "
+    "WHERE t.deleted_at IS NULL "
+    "  AND CASE WHEN $2::date IS NOT NULL THEN "
+    "        (s.starts_at AT TIME ZONE t.timezone)::date = $2::date "
+    "      WHEN $4 THEN (s.starts_at AT TIME ZONE t.timezone)::date "
+    "          = (now() AT TIME ZONE t.timezone)::date "
+    "      ELSE (s.starts_at AT TIME ZONE t.timezone)::date "
+    "          < (now() AT TIME ZONE t.timezone)::date + 7 END "
     "  AND ($3::text IS NULL OR lower(t.city) = lower($3)) "
     "GROUP BY t.id ORDER BY t.city, t.name";
 
 json_t *
 catalog_listings(struct arena *a, int64_t movie, const char *date,
-    const char *city, int *dberr)
+    int today, const char *city, int *dberr)
 {
-	PGresult	*res = db_q(a, listings_sql, 3, db_id(a, movie), date,
-			    city != NULL && *city != '\0' ? city : NULL);
+	PGresult	*res = db_q(a, listings_sql, 4, db_id(a, movie), date,
+			    city != NULL && *city != '\0' ? city : NULL,
+			    today ? "true" : "false");
 	json_t		*out;
 	int		 i;
 

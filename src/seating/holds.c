@@ -12,6 +12,8 @@
  * two holds.  Both steps are server-side functions
  * (sql/012_pick_function.sql): a pick is pick_prepare(), then BEGIN,
  * pick_seats(), COMMIT, and the unlock: five round trips, one commit.
+ * pick_prepare() first looks at the wanted seats: when someone else has
+ * one, the answer is 409 after that one round trip.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,27 +56,6 @@ new_hold_id(void)
 	return (int64_t)v;
 }
 
-/*
- * Before each attempt, READ COMMITTED: waits on the advisory lock of the
- * user and showtime (taken again on a retry; holds_pick() lets go of all of
- * them), then reads the user's unreleased holds of the showtime.
- */
-static int
-find_previous(struct arena *a, void *ctx)
-{
-	struct pick	*p = ctx;
-	PGresult	*res;
-
-	res = db_q(a, "SELECT prev_holds::text, prev_seats::text "
-	    "FROM pick_prepare($1, $2)", 2, db_id(a, p->user),
-	    db_id(a, p->showtime));
-	if (res == NULL)
-		return -1;
-	p->prev_holds = db_val(res, 0, 0);
-	p->prev_seats = db_val(res, 0, 1);
-	return 0;
-}
-
 /* The labels as a PostgreSQL array literal (they are validated seat ids:
  * letters and digits). */
 static const char *
@@ -94,6 +75,47 @@ labels_array(struct arena *a, json_t *labels)
 	return out;
 }
 
+/*
+ * pick_prepare() (sql/012_pick_function.sql), READ COMMITTED: seats
+ * someone else has end the pick here (DB_ABORT with p->taken); otherwise
+ * the user's advisory lock is taken (held until holds_pick() lets go of
+ * it) and the previous holds read.  0, DB_ABORT, or -1.
+ */
+static int
+prepare(struct arena *a, struct pick *p)
+{
+	PGresult	*res;
+
+	res = db_q(a, "SELECT to_json(taken), prev_holds::text, "
+	    "prev_seats::text FROM pick_prepare($1, $2, $3::text[])", 3,
+	    db_id(a, p->user), db_id(a, p->showtime), labels_array(a,
+	    p->labels));
+	if (res == NULL)
+		return -1;
+	if (!PQgetisnull(res, 0, 0)) {
+		json_array_clear(p->taken);
+		json_array_extend(p->taken, arena_defer(a,
+		    (void (*)(void *))json_decref, db_json(res, 0, 0)));
+		return DB_ABORT;
+	}
+	p->locked = 1;
+	p->prev_holds = db_val(res, 0, 1);
+	p->prev_seats = db_val(res, 0, 2);
+	return 0;
+}
+
+/* Before a retry: the lock is held; the previous holds are read again
+ * (and the seats looked at again). */
+static int
+before_retry(struct arena *a, void *ctx)
+{
+	struct pick	*p = ctx;
+
+	if (p->attempts++ == 0)
+		return 0;	/* prepare() has just read them */
+	return prepare(a, p) == -1 ? -1 : 0;
+}
+
 /* One attempt: pick_seats() (sql/012_pick_function.sql) does the work. */
 static int
 pick_tx(struct arena *a, void *ctx)
@@ -103,7 +125,8 @@ pick_tx(struct arena *a, void *ctx)
 	json_t		*out, *v, *e;
 	size_t		 i;
 
-	json_array_clear(p->taken);
+	if (json_array_size(p->taken) > 0)
+		return DB_ABORT;	/* before_retry() saw them taken */
 	json_array_clear(p->freed);
 	p->refusal = NULL;
 	p->unknown = NULL;
@@ -162,9 +185,14 @@ holds_pick(struct arena *a, struct pick *p)
 	p->freed = json_array();
 	arena_defer(a, (void (*)(void *))json_decref, p->taken);
 	arena_defer(a, (void (*)(void *))json_decref, p->freed);
-	rc = db_tx_with(a, DB_SERIALIZABLE, find_previous, pick_tx, p);
+	if ((rc = prepare(a, p)) == -1)
+		return db_conn() == NULL ? DB_UNAVAILABLE : DB_ERROR;
+	if (rc == DB_ABORT)
+		return rc;
+	rc = db_tx_with(a, DB_SERIALIZABLE, before_retry, pick_tx, p);
 	/* The worker's connection holds no other advisory lock. */
-	db_q(a, "SELECT pg_advisory_unlock_all()", 0);
+	if (p->locked)
+		db_q(a, "SELECT pg_advisory_unlock_all()", 0);
 	if (rc != DB_OK)
 		return rc;
 	metrics_inc(M_HOLDS);
