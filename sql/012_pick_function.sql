@@ -45,7 +45,7 @@ BEGIN
       INTO prev_holds, prev_seats
       FROM holds h CROSS JOIN LATERAL unnest(h.seat_ids) x
      WHERE h.user_id = p_user AND h.showtime_id = p_showtime
-       AND h.released_at IS NULL;
+       AND (h.released_at IS NULL) IS TRUE;  -- see the note at the end
 END
 $$;
 
@@ -145,9 +145,19 @@ BEGIN
     -- The replaced holds, by primary key: only this user's picks of this
     -- showtime touch them, and those wait for the advisory lock.
     IF cardinality(p_prev_holds) > 0 THEN
-        UPDATE holds SET released_at = now()
-         WHERE id = ANY (p_prev_holds) AND released_at IS NULL;
+        UPDATE holds SET released_at = coalesce(released_at, now())
+         WHERE id = ANY (p_prev_holds);  -- see the note at the end
     END IF;
     RETURN json_build_object('hold', hold, 'freed', to_json(freed));
 END
 $$;
+
+-- A note on the holds queries above.  holds_expiry_idx is partial (WHERE
+-- released_at IS NULL), and when autovacuum last counted it with no live
+-- hold its reltuples is 0: a plan made then (and these plans are kept for
+-- the connection's life) scans it for any query that says "released_at IS
+-- NULL", reading every live hold of the site, and inside a SERIALIZABLE
+-- pick every such read is a conflict with every other pick.  So these
+-- queries say it in words the planner does not match to that index
+-- ("(released_at IS NULL) IS TRUE", or no such test at all) and go by
+-- holds_user_idx and the primary key.

@@ -294,7 +294,8 @@ holds_mine(struct arena *a, int64_t showtime, int64_t user)
 	    "'total_cents', h.total_cents, 'currency', h.currency, "
 	    "'expires_at', rfc3339(h.expires_at)) FROM holds h "
 	    "WHERE h.user_id = $1 AND h.showtime_id = $2 "
-	    "AND h.released_at IS NULL AND h.expires_at > now() "
+	    /* not by holds_expiry_idx: see sql/012_pick_function.sql */
+	    "AND (h.released_at IS NULL) IS TRUE AND h.expires_at > now() "
 	    "AND EXISTS (SELECT 1 FROM showtime_seats ss WHERE "
 	    "ss.showtime_id = h.showtime_id AND ss.hold_id = h.id) "
 	    "ORDER BY h.created_at DESC LIMIT 1", 2, db_id(a, user),
