@@ -50,12 +50,13 @@ END
 $$;
 
 -- The pick itself, inside the caller's SERIALIZABLE transaction.  Returns
---   {"hold": Hold, "freed": [labels of the replaced hold]}  when it is done;
+--   {"hold": Hold, "freed": [labels of the replaced hold]}
+-- or refuses by raising SQLSTATE MQ001 (DB_REFUSAL in src/store/db.h) with
+-- one of these as the message, which rolls the transaction back (the
+-- replaced hold's seats may have been freed on the way):
 --   {"refusal": "not_found" | "showtime_closed"}
 --   {"unknown": [indexes into p_labels of labels not in the auditorium]}
 --   {"taken": [labels someone else holds or bought]}
--- after which the caller rolls back (the replaced hold's seats were freed
--- on the way).
 -- p_theatre is the path's theatre, its id or its slug (NULL: any): the
 -- showtime must be at that theatre, and the theatre not removed.
 CREATE FUNCTION pick_seats(p_hold bigint, p_user bigint, p_showtime bigint,
@@ -84,10 +85,12 @@ BEGIN
        AND (p_theatre IS NULL OR t.slug = p_theatre
             OR t.id::text = p_theatre);
     IF NOT FOUND THEN
-        RETURN json_build_object('refusal', 'not_found');
+        RAISE SQLSTATE 'MQ001' USING MESSAGE =
+            json_build_object('refusal', 'not_found');
     END IF;
     IF NOT st.open THEN
-        RETURN json_build_object('refusal', 'showtime_closed');
+        RAISE SQLSTATE 'MQ001' USING MESSAGE =
+            json_build_object('refusal', 'showtime_closed');
     END IF;
 
     SELECT array_agg(se.id), sum(seat_price(st.base, se.kind))
@@ -102,7 +105,8 @@ BEGIN
                             WHERE se.auditorium_id = st.aud
                               AND se.retired_at IS NULL
                               AND se.label = l.label);
-        RETURN json_build_object('unknown', unknown);
+        RAISE SQLSTATE 'MQ001' USING MESSAGE =
+            json_build_object('unknown', unknown);
     END IF;
 
     IF cardinality(p_prev_holds) > 0 THEN
@@ -128,7 +132,7 @@ BEGIN
         RETURNING se.label)
     SELECT coalesce(array_agg(label), '{}') INTO claimed FROM c;
     IF cardinality(claimed) <> cardinality(p_labels) THEN
-        RETURN json_build_object('taken', (
+        RAISE SQLSTATE 'MQ001' USING MESSAGE = json_build_object('taken', (
             SELECT coalesce(json_agg(l.label ORDER BY l.i), '[]')
               FROM unnest(p_labels) WITH ORDINALITY AS l(label, i)
              WHERE l.label <> ALL (claimed)));

@@ -98,51 +98,34 @@ prepare(struct arena *a, struct pick *p)
 		    (void (*)(void *))json_decref, db_json(res, 0, 0)));
 		return DB_ABORT;
 	}
-	p->locked = 1;
 	p->prev_holds = db_val(res, 0, 1);
 	p->prev_seats = db_val(res, 0, 2);
 	return 0;
 }
 
-/* Before a retry: the lock is held; the previous holds are read again
- * (and the seats looked at again). */
+/* Before a retry: the lock is held; the seats are looked at and the
+ * previous holds read again, into the pick's parameters. */
 static int
 before_retry(struct arena *a, void *ctx)
 {
 	struct pick	*p = ctx;
+	int		 rc;
 
-	if (p->attempts++ == 0)
-		return 0;	/* prepare() has just read them */
-	return prepare(a, p) == -1 ? -1 : 0;
+	if ((rc = prepare(a, p)) != 0)
+		return rc;
+	p->params[6] = p->prev_holds;
+	p->params[7] = p->prev_seats;
+	return 0;
 }
 
-/* One attempt: pick_seats() (sql/012_pick_function.sql) does the work. */
-static int
-pick_tx(struct arena *a, void *ctx)
+/* A refusal of pick_seats() (its error message, JSON) into p. */
+static void
+refused(struct arena *a, struct pick *p, const char *why)
 {
-	struct pick	*p = ctx;
-	PGresult	*res;
-	json_t		*out, *v, *e;
-	size_t		 i;
+	json_t	*out = json_loads(why, 0, NULL), *v, *e;
+	size_t	 i;
 
-	if (json_array_size(p->taken) > 0)
-		return DB_ABORT;	/* before_retry() saw them taken */
-	json_array_clear(p->freed);
-	p->refusal = NULL;
-	p->unknown = NULL;
-	res = db_q(a, "SELECT pick_seats($1, $2, $3, $4, $5::text[], $6, "
-	    "$7::bigint[], $8::bigint[])", 8, db_id(a, p->hold),
-	    db_id(a, p->user), db_id(a, p->showtime), p->theatre,
-	    labels_array(a, p->labels), arena_printf(a, "%d", hold_seconds()),
-	    p->prev_holds, p->prev_seats);
-	if (res == NULL)
-		return -1;
-	out = db_json(res, 0, 0);
 	arena_defer(a, (void (*)(void *))json_decref, out);
-	if ((p->hold_json = json_object_get(out, "hold")) != NULL) {
-		json_array_extend(p->freed, json_object_get(out, "freed"));
-		return 0;
-	}
 	if ((v = json_object_get(out, "refusal")) != NULL)
 		p->refusal = arena_strdup(a, json_string_value(v));
 	else if ((v = json_object_get(out, "unknown")) != NULL) {
@@ -154,7 +137,6 @@ pick_tx(struct arena *a, void *ctx)
 			    json_string("is not a seat in this auditorium"));
 	} else
 		json_array_extend(p->taken, json_object_get(out, "taken"));
-	return DB_ABORT;
 }
 
 /* Announces a committed change: seats now held, and seats now free. */
@@ -178,7 +160,10 @@ announce(int64_t showtime, json_t *held, json_t *freed)
 int
 holds_pick(struct arena *a, struct pick *p)
 {
-	int	 rc;
+	PGresult	*res;
+	const char	*why = NULL;
+	json_t		*out;
+	int		 rc;
 
 	p->hold = new_hold_id();
 	p->taken = json_array();
@@ -189,12 +174,26 @@ holds_pick(struct arena *a, struct pick *p)
 		return db_conn() == NULL ? DB_UNAVAILABLE : DB_ERROR;
 	if (rc == DB_ABORT)
 		return rc;
-	rc = db_tx_with(a, DB_SERIALIZABLE, before_retry, pick_tx, p);
-	/* The worker's connection holds no other advisory lock. */
-	if (p->locked)
-		db_q(a, "SELECT pg_advisory_unlock_all()", 0);
+	p->params[0] = db_id(a, p->hold);
+	p->params[1] = db_id(a, p->user);
+	p->params[2] = db_id(a, p->showtime);
+	p->params[3] = p->theatre;
+	p->params[4] = labels_array(a, p->labels);
+	p->params[5] = arena_printf(a, "%d", hold_seconds());
+	p->params[6] = p->prev_holds;
+	p->params[7] = p->prev_seats;
+	/* BEGIN, the pick, COMMIT, and the unlock (the worker's connection
+	 * holds no other advisory lock): one round trip. */
+	rc = db_tx_one(a, DB_SERIALIZABLE, "SELECT pick_seats($1, $2, $3, $4, "
+	    "$5::text[], $6, $7::bigint[], $8::bigint[])", 8, p->params,
+	    "SELECT pg_advisory_unlock_all()", before_retry, p, &res, &why);
+	if (rc == DB_ABORT && why != NULL)
+		refused(a, p, why);
 	if (rc != DB_OK)
 		return rc;
+	out = arena_defer(a, (void (*)(void *))json_decref, db_json(res, 0, 0));
+	p->hold_json = json_object_get(out, "hold");
+	json_array_extend(p->freed, json_object_get(out, "freed"));
 	metrics_inc(M_HOLDS);
 	announce(p->showtime, p->labels, p->freed);
 	return DB_OK;

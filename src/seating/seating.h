@@ -39,8 +39,7 @@ struct pick {
 					   (arena-owned) */
 	const char	*refusal;	/* "not_found", "showtime_closed" */
 	/* internal */
-	int		 attempts;	/* of the transaction */
-	int		 locked;	/* the advisory lock is held */
+	const char	*params[8];	/* of pick_seats() */
 	const char	*prev_holds;	/* "{1,2}" from before the attempt */
 	const char	*prev_seats;
 	json_t		*freed;		/* labels of the replaced hold */

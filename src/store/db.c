@@ -323,6 +323,14 @@ control(const char *sql)
 	return ok ? 0 : -1;
 }
 
+/* Runs a statement whose outcome does not matter to the caller, keeping
+ * the error of the failure it cleans up after. */
+static void
+control_keep(const char *sql)
+{
+	PQclear(PQexec(conn, sql));
+}
+
 /* Sleeps 1..2^attempt ms (capped), so that retried peers spread out. */
 static void
 backoff(int attempt)
@@ -393,6 +401,168 @@ db_tx_with(struct arena *a, enum db_iso iso,
 	metrics_inc(M_TX_EXHAUSTED);
 	log_msg(LOG_WARN, "transaction gave up after %d retries", i - 1);
 	return DB_EXHAUSTED;
+}
+
+/*
+ * Reads the results of one pipelined query: the last non-NULL result (a
+ * new PGresult, or NULL when the connection broke).
+ */
+static PGresult *
+pipeline_result(void)
+{
+	PGresult	*res, *last = NULL;
+
+	while ((res = PQgetResult(conn)) != NULL) {
+		PQclear(last);
+		last = res;
+	}
+	return last;
+}
+
+/* Reads up to and including the next sync point: 0, or -1 if broken. */
+static int
+pipeline_sync(void)
+{
+	PGresult	*res;
+	int		 st;
+
+	for (;;) {
+		if ((res = PQgetResult(conn)) == NULL) {
+			if (PQstatus(conn) != CONNECTION_OK)
+				return -1;
+			continue;
+		}
+		st = PQresultStatus(res);
+		PQclear(res);
+		if (st == PGRES_PIPELINE_SYNC)
+			return 0;
+	}
+}
+
+/* Keeps the first failure of a pipelined transaction in last_state. */
+static void
+pipeline_failure(PGresult *res, int *failed)
+{
+	ExecStatusType	 st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+
+	if (*failed || st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return;
+	*failed = 1;
+	if (st == PGRES_PIPELINE_ABORTED)
+		return;		/* an earlier one said why */
+	set_error(res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : "08006",
+	    res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) :
+	    PQerrorMessage(conn));
+}
+
+/*
+ * One attempt of db_tx_one(): 0 committed (*out set), DB_ABORT (a
+ * refusal), or -1 with last_state set.  *after_ok tells whether after ran.
+ */
+static int
+one_attempt(struct arena *a, enum db_iso iso, const char *sql, int n,
+    const char *const *params, const char *after, PGresult **out,
+    int *after_ok)
+{
+	PGresult	*res, *got = NULL;
+	int		 failed = 0, broken = 0;
+
+	*after_ok = 0;
+	if (PQenterPipelineMode(conn) != 1 ||
+	    PQsendQueryParams(conn, begin_sql[iso], 0, NULL, NULL, NULL,
+	    NULL, 0) != 1 ||
+	    PQsendQueryParams(conn, sql, n, NULL, params, NULL, NULL, 0) != 1 ||
+	    PQsendQueryParams(conn, "COMMIT", 0, NULL, NULL, NULL, NULL,
+	    0) != 1 || PQpipelineSync(conn) != 1 ||
+	    (after != NULL && (PQsendQueryParams(conn, after, 0, NULL, NULL,
+	    NULL, NULL, 0) != 1 || PQpipelineSync(conn) != 1))) {
+		set_error("08006", PQerrorMessage(conn));
+		PQexitPipelineMode(conn);
+		return -1;
+	}
+	res = pipeline_result();			/* BEGIN */
+	pipeline_failure(res, &failed);
+	PQclear(res);
+	got = pipeline_result();			/* sql */
+	pipeline_failure(got, &failed);
+	res = pipeline_result();			/* COMMIT */
+	pipeline_failure(res, &failed);
+	PQclear(res);
+	broken = pipeline_sync() == -1;
+	if (!broken && after != NULL) {
+		res = pipeline_result();
+		*after_ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
+		PQclear(res);
+		broken = pipeline_sync() == -1;
+	}
+	PQexitPipelineMode(conn);
+	if (broken) {
+		PQclear(got);
+		set_error("08006", PQerrorMessage(conn));
+		return -1;
+	}
+	if (!failed) {
+		arena_defer(a, clear_result, got);
+		*out = got;
+		last_state[0] = '\0';
+		return 0;
+	}
+	PQclear(got);
+	/* A failure before COMMIT leaves the block open and failed. */
+	if (PQtransactionStatus(conn) == PQTRANS_INERROR ||
+	    PQtransactionStatus(conn) == PQTRANS_INTRANS)
+		control_keep("ROLLBACK");
+	return strcmp(last_state, DB_REFUSAL) == 0 ? DB_ABORT : -1;
+}
+
+int
+db_tx_one(struct arena *a, enum db_iso iso, const char *sql, int n,
+    const char *const *params, const char *after,
+    int (*before)(struct arena *, void *), void *ctx, PGresult **out,
+    const char **refusal)
+{
+	int	 i, rc = DB_EXHAUSTED, after_ok = 0, b;
+
+	last_retries = 0;
+	*out = NULL;
+	for (i = 0; i <= cfg.db_retries; i++) {
+		if (db_conn() == NULL) {
+			rc = DB_UNAVAILABLE;
+			break;
+		}
+		if (i > 0 && before != NULL && (b = before(a, ctx)) != 0) {
+			rc = b == DB_ABORT ? DB_ABORT : db_conn() == NULL ?
+			    DB_UNAVAILABLE : DB_ERROR;
+			break;
+		}
+		rc = one_attempt(a, iso, sql, n, params, after, out, &after_ok);
+		if (rc == DB_ABORT && refusal != NULL)
+			*refusal = arena_strdup(a, last_msg);
+		if (rc == 0 || rc == DB_ABORT)
+			break;
+		if (PQstatus(conn) != CONNECTION_OK) {
+			rc = db_conn() == NULL ? DB_UNAVAILABLE : DB_ERROR;
+			break;
+		}
+		if (!is_conflict()) {
+			metrics_inc(M_DB_ERRORS);
+			log_msg(LOG_WARN, "query failed (%s): %s", last_state,
+			    last_msg);
+			rc = DB_ERROR;
+			break;
+		}
+		metrics_inc(M_TX_RETRIES);
+		last_retries++;
+		rc = DB_EXHAUSTED;
+		backoff(i + 1);
+	}
+	if (rc == DB_EXHAUSTED) {
+		metrics_inc(M_TX_EXHAUSTED);
+		log_msg(LOG_WARN, "transaction gave up after %d retries", i - 1);
+	}
+	if (after != NULL && !after_ok && PQstatus(conn) == CONNECTION_OK)
+		control_keep(after);
+	return rc;
 }
 
 int

@@ -79,6 +79,22 @@ int		 db_tx(struct arena *, enum db_iso,
 int		 db_tx_with(struct arena *, enum db_iso,
 		    int (*before)(struct arena *, void *),
 		    int (*fn)(struct arena *, void *), void *ctx);
+/*
+ * One statement as a whole transaction at the given level, in one round
+ * trip (libpq's pipeline mode): BEGIN, sql with its n parameters, COMMIT,
+ * then after (no parameters; NULL: none) outside the transaction whatever
+ * became of it.  sql refuses by raising SQLSTATE DB_REFUSAL ("MQ001") with
+ * a message: that rolls back and returns DB_ABORT, the message in
+ * *refusal (arena).  Conflicts are retried as in db_tx_with(), before(ctx)
+ * running ahead of each retry (not of the first attempt) and returning 0,
+ * DB_ABORT to stop there (*refusal untouched) or -1 after a failed query.
+ * On DB_OK *out is sql's result (arena-owned).  Returns enum db_rc.
+ */
+#define DB_REFUSAL	"MQ001"
+int		 db_tx_one(struct arena *, enum db_iso, const char *sql, int n,
+		    const char *const *params, const char *after,
+		    int (*before)(struct arena *, void *), void *ctx,
+		    PGresult **out, const char **refusal);
 /* How many retries the last db_tx() needed. */
 int		 db_tx_retries(void);
 
