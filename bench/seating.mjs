@@ -433,6 +433,9 @@ function pgLogScan(from) {
 }
 
 // Double sales and inconsistencies over the bench showtimes (all must be 0).
+// "(released_at IS NULL) IS TRUE" keeps the correlated lookup on the
+// primary key: planned onto holds_expiry_idx it scanned every live hold
+// per seat and took minutes (see sql/012_pick_function.sql).
 async function doubleSales(ids) {
 	const l = ids.join(',');
 	return sqlJson(`SELECT json_build_object(
@@ -445,7 +448,7 @@ async function doubleSales(ids) {
 	              AND ss.seat_id = x AND ss.hold_id = h.id AND ss.held_until > now())),
 	  'claim_without_live_hold', (SELECT count(*) FROM showtime_seats ss
 	      WHERE ss.showtime_id IN (${l}) AND ss.hold_id IS NOT NULL AND ss.held_until > now()
-	        AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.id = ss.hold_id AND h.released_at IS NULL
+	        AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.id = ss.hold_id AND (h.released_at IS NULL) IS TRUE
 	              AND h.expires_at > now() AND ss.seat_id = ANY (h.seat_ids))),
 	  'user_with_two_live_holds', (SELECT count(*) FROM (SELECT showtime_id, user_id FROM holds
 	      WHERE showtime_id IN (${l}) AND released_at IS NULL AND expires_at > now()
