@@ -198,6 +198,109 @@ START_TEST(test_abort_and_error_roll_back)
 }
 END_TEST
 
+/* Whether the other session can take advisory lock 4242 (and gives it back). */
+static int
+lock_free(void)
+{
+	PGresult	*res = PQexec(other, "SELECT pg_try_advisory_lock(4242)");
+	int		 free_ = PQresultStatus(res) == PGRES_TUPLES_OK &&
+			    PQgetvalue(res, 0, 0)[0] == 't';
+
+	PQclear(res);
+	if (free_)
+		exec_other("SELECT pg_advisory_unlock(4242)");
+	return free_;
+}
+
+static int
+count_calls(struct arena *ar, void *ctx)
+{
+	(void)ar;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* One statement as a transaction, and the statement after it, in one trip. */
+START_TEST(test_tx_one_commits_and_runs_after)
+{
+	const char	*p[1] = { "5" }, *why = NULL;
+	PGresult	*res = NULL;
+	int		 calls = 0;
+
+	ck_assert_ptr_nonnull(db_q(&a, "SELECT pg_advisory_lock(4242)", 0));
+	ck_assert(!lock_free());
+	ck_assert_int_eq(db_tx_one(&a, DB_SERIALIZABLE, "UPDATE t_db SET v = "
+	    "v + $1::int WHERE id = 1 RETURNING v", 1, p,
+	    "SELECT pg_advisory_unlock_all()", count_calls, &calls, &res,
+	    &why), DB_OK);
+	ck_assert_ptr_nonnull(res);
+	ck_assert_int_eq(db_int(res, 0, 0), 5);
+	ck_assert_int_eq(calls, 0);		/* before() is for retries */
+	ck_assert_ptr_null(why);
+	ck_assert(lock_free());			/* after ran */
+	res = db_q(&a, "SELECT v FROM t_db WHERE id = 1", 0);
+	ck_assert_int_eq(db_int(res, 0, 0), 5);	/* committed */
+}
+END_TEST
+
+/* A refusal (SQLSTATE MQ001) rolls back, says why, and after still runs. */
+START_TEST(test_tx_one_refusal_rolls_back)
+{
+	const char	*why = NULL;
+	PGresult	*res = NULL;
+
+	exec_other("CREATE OR REPLACE FUNCTION t_db_refuse() RETURNS int "
+	    "LANGUAGE plpgsql AS $$ BEGIN UPDATE t_db SET v = 9 WHERE id = 2; "
+	    "RAISE SQLSTATE 'MQ001' USING MESSAGE = '{\"taken\": [\"A1\"]}'; "
+	    "END $$");
+	ck_assert_ptr_nonnull(db_q(&a, "SELECT pg_advisory_lock(4242)", 0));
+	ck_assert_int_eq(db_tx_one(&a, DB_SERIALIZABLE, "SELECT t_db_refuse()",
+	    0, NULL, "SELECT pg_advisory_unlock_all()", NULL, NULL, &res,
+	    &why), DB_ABORT);
+	ck_assert_ptr_nonnull(why);
+	ck_assert_str_eq(why, "{\"taken\": [\"A1\"]}");
+	ck_assert(lock_free());
+	/* Rolled back, and the connection is usable (not in a failed block). */
+	res = db_q(&a, "SELECT v FROM t_db WHERE id = 2", 0);
+	ck_assert_ptr_nonnull(res);
+	ck_assert_int_eq(db_int(res, 0, 0), 0);
+	/* Any other error is DB_ERROR, and rolls back too. */
+	ck_assert_int_eq(db_tx_one(&a, DB_SERIALIZABLE, "SELECT 1/0", 0, NULL,
+	    NULL, NULL, NULL, &res, &why), DB_ERROR);
+	ck_assert_str_eq(db_sqlstate(), "22012");
+	ck_assert_ptr_nonnull(db_q(&a, "SELECT 1", 0));
+	exec_other("DROP FUNCTION t_db_refuse()");
+}
+END_TEST
+
+/*
+ * A conflict: the other session has updated row 1 and commits it while
+ * our pipelined UPDATE waits for the row; under SERIALIZABLE ours fails
+ * with 40001 and is run again (before() first), and then succeeds.
+ */
+START_TEST(test_tx_one_retries_conflicts)
+{
+	const char	*why = NULL;
+	PGresult	*res = NULL;
+	uint64_t	 retries = metrics_get(M_TX_RETRIES);
+	int		 calls = 0;
+
+	exec_other("BEGIN");
+	exec_other("UPDATE t_db SET v = v + 100 WHERE id = 1");
+	ck_assert_int_eq(PQsendQuery(other, "SELECT pg_sleep(0.3); COMMIT"), 1);
+	ck_assert_int_eq(db_tx_one(&a, DB_SERIALIZABLE, "UPDATE t_db SET v = "
+	    "v + 1 WHERE id = 1 RETURNING v", 0, NULL, NULL, count_calls,
+	    &calls, &res, &why), DB_OK);
+	while ((res = PQgetResult(other)) != NULL)
+		PQclear(res);
+	ck_assert_int_eq(calls, 1);
+	ck_assert_int_eq(db_tx_retries(), 1);
+	ck_assert_uint_eq(metrics_get(M_TX_RETRIES), retries + 1);
+	res = db_q(&a, "SELECT v FROM t_db WHERE id = 1", 0);
+	ck_assert_int_eq(db_int(res, 0, 0), 101);
+}
+END_TEST
+
 START_TEST(test_unavailable)
 {
 	int	 calls = 0;
@@ -273,6 +376,9 @@ main(void)
 	tcase_add_test(tc, test_retries_exhausted);
 	tcase_add_test(tc, test_write_skew_is_retried);
 	tcase_add_test(tc, test_abort_and_error_roll_back);
+	tcase_add_test(tc, test_tx_one_commits_and_runs_after);
+	tcase_add_test(tc, test_tx_one_refusal_rolls_back);
+	tcase_add_test(tc, test_tx_one_retries_conflicts);
 	tcase_add_test(tc, test_unavailable);
 	tcase_add_test(tc, test_migrations_idempotent);
 	suite_add_tcase(s, tc);
