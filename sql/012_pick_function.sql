@@ -82,8 +82,10 @@ BEGIN
       FROM showtimes s JOIN auditoriums au ON au.id = s.auditorium_id
       JOIN theatres t ON t.id = au.theatre_id
      WHERE s.id = p_showtime AND t.deleted_at IS NULL
-       AND (p_theatre IS NULL OR t.slug = p_theatre
-            OR t.id::text = p_theatre);
+       AND CASE WHEN p_theatre IS NULL THEN true
+                -- all digits: an id (as src/catalog/lookup.c reads it)
+                WHEN p_theatre ~ '^[0-9]{1,18}$' THEN t.id::text = p_theatre
+                ELSE t.slug = p_theatre END;
     IF NOT FOUND THEN
         RAISE SQLSTATE 'MQ001' USING MESSAGE =
             json_build_object('refusal', 'not_found');
