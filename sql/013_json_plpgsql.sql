@@ -33,3 +33,26 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- The time formatters were declared IMMUTABLE around to_char(), which is
+-- STABLE, and the planner inlines a SQL function only when its body is no
+-- more volatile than declared: so every call went through the SQL-function
+-- executor, planned again in every query.  Declared STABLE (what they are)
+-- and without a FROM clause, they are inlined into the calling query.
+CREATE OR REPLACE FUNCTION rfc3339(ts timestamptz) RETURNS text
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+    SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+$$;
+
+-- Not STRICT (a CASE is not strict, and a STRICT function is inlined only
+-- when its body is); a NULL argument still gives NULL through to_char().
+CREATE OR REPLACE FUNCTION rfc3339_local(ts timestamptz, tz text) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT to_char(ts AT TIME ZONE tz, 'YYYY-MM-DD"T"HH24:MI:SS') ||
+        CASE WHEN (ts AT TIME ZONE tz) < (ts AT TIME ZONE 'UTC')
+             THEN '-' ELSE '+' END ||
+        to_char(abs(extract(epoch FROM (ts AT TIME ZONE tz) -
+            (ts AT TIME ZONE 'UTC')))::int / 3600, 'FM00') || ':' ||
+        to_char((abs(extract(epoch FROM (ts AT TIME ZONE tz) -
+            (ts AT TIME ZONE 'UTC')))::int % 3600) / 60, 'FM00')
+$$;
