@@ -11,7 +11,9 @@
 // Every load phase is a closed loop (a client sends its next request when the
 // previous answer is in) with keep-alive connections, a warm-up that is not
 // counted, then a measured window.  The load generator runs on the same
-// machine and is part of what is measured (DESIGN.md, "Targets").
+// machine and is part of what is measured (DESIGN.md, "Targets"): for the two
+// pick phases it is bench/pickload.c (compiled by seating.sh; --loadgen node
+// for the Node loop instead), for the others this script.
 //
 // Its data: theatre "bench-seating" (10 auditoriums of 150 seats, one of 400),
 // movie "bench-seating", 200 + 2 showtimes far in the future; created through
@@ -20,7 +22,7 @@
 // marquee-jobs to release it, and does the same at the end.  Users: fresh
 // accounts each run.
 import http from 'node:http';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
@@ -51,6 +53,10 @@ const { values: opt } = parseArgs({
 		// Diagnosis: ANALYZE holds when a pick phase's warm-up ends, so that the
 		// planner sees the live holds (see "find_previous" in bench/seating.md).
 		'analyze-holds': { type: 'boolean', default: false },
+		// The pick phases' load generator: c (bench/pickload.c, the executable
+		// given by --pickload) or node (closedLoop() below).
+		loadgen: { type: 'string', default: 'c' },
+		pickload: { type: 'string' },
 	},
 });
 const BASE = opt.url.replace('//localhost', '//127.0.0.1');
@@ -74,6 +80,9 @@ const NSHOWTIMES = 200;
 // 200 holders would want 500 seats and most answers would be 409 whatever the
 // server did).  Over many showtimes: 1..4.
 const HOT_MAX_SEATS = Math.min(Math.max(Number(opt['hot-max-seats']), 1), 10);
+const LOADGEN = opt.loadgen;
+if (!['c', 'node'].includes(LOADGEN)) throw new Error('--loadgen is c or node');
+if (LOADGEN === 'c' && !opt.pickload) throw new Error('--loadgen c needs --pickload PATH (bench/seating.sh compiles bench/pickload.c)');
 
 const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
 
@@ -289,6 +298,55 @@ function learn(view, c, seats) {
 	view.mine.set(c, seats);
 }
 
+// The same loop as closedLoop() with choose()/learn() in pickLoad(), run by
+// bench/pickload.c: its input on stdin (see there), its events on stdout, one
+// JSON object a line; on(event) is called for "measure" and "end".  Returns
+// closedLoop()'s figures plus "other" (sample bodies) and "reconnects".
+function pickloadRun(clients, users, showtimeIds, labels, theatreId, maxSeats, on) {
+	const clean = (x, what) => {
+		if (!/^[\x21-\x7e]+$/.test(String(x)) || /["\\]/.test(String(x))) throw new Error(`pickload: bad ${what} ${x}`);
+		return String(x);
+	};
+	const input = [`port ${U.port || 80}`, `theatre ${clean(theatreId, 'theatre')}`, `clients ${clients}`,
+		`warmup_ms ${Math.round(WARMUP * 1000)}`, `seconds_ms ${Math.round(SECONDS * 1000)}`, `max_seats ${maxSeats}`,
+		`tokens ${clients}`, ...users.slice(0, clients).map((u) => clean(u.token, 'token')),
+		`showtimes ${showtimeIds.length}`, ...showtimeIds.map((id) => clean(id, 'showtime')),
+		`labels ${labels.length}`, ...labels.map((l) => clean(l, 'label')), ''].join('\n');
+	return new Promise((resolve, reject) => {
+		const child = spawn(opt.pickload, [], { stdio: ['pipe', 'pipe', 'inherit'] });
+		// pickload stops itself 5 s past its window; this is a second fence.
+		const fence = setTimeout(() => child.kill('SIGKILL'), (WARMUP + SECONDS + 15) * 1000);
+		let buf = '', result = null;
+		child.stdout.setEncoding('utf8');
+		child.stdout.on('data', (chunk) => {
+			buf += chunk;
+			let k;
+			while ((k = buf.indexOf('\n')) >= 0) {
+				let ev;
+				try { ev = JSON.parse(buf.slice(0, k)); } catch { ev = { event: 'garbled', line: buf.slice(0, k) }; }
+				buf = buf.slice(k + 1);
+				if (ev.event === 'result') result = ev;
+				else if (on[ev.event]) on[ev.event](ev);
+				else log(`pickload: unexpected output ${JSON.stringify(ev).slice(0, 200)}`);
+			}
+		});
+		child.on('error', (e) => { clearTimeout(fence); reject(e); });
+		child.on('close', (code, signal) => {
+			clearTimeout(fence);
+			if (!result) { reject(new Error(`pickload: no result (exit ${code ?? signal})`)); return; }
+			const num = (x) => (x === null ? NaN : x);
+			resolve({
+				clients, seconds: result.seconds, total: result.total, status: result.status, rps: result.total / result.seconds,
+				p50: num(result.p50), p99: num(result.p99), max: num(result.max),
+				p50_201: num(result.p50_201), p99_201: num(result.p99_201),
+				reconnects: result.reconnects, other: result.other,
+			});
+		});
+		child.stdin.on('error', () => {});	// it died early: 'close' says so
+		child.stdin.end(input);
+	});
+}
+
 async function pickLoad(name, clients, users, showtimeIds, labels, theatreId, maxSeats) {
 	const views = new Map(showtimeIds.map((id) => [id, seatView(labels)]));
 	const other = {};
@@ -312,20 +370,36 @@ async function pickLoad(name, clients, users, showtimeIds, labels, theatreId, ma
 	})();
 	await findAppBackends();
 	let cpu0 = null;
-	const cpuTimer = setTimeout(() => { cpu0 = cpuSnapshot(); }, WARMUP * 1000);
 	const analyzeTimer = opt['analyze-holds'] ? setTimeout(() => sql('ANALYZE holds').catch(() => {}), Math.max(0, WARMUP * 1000 - 500)) : null;
-	const res = await closedLoop(clients, async (c) => {
-		const st = showtimeIds[Math.floor(Math.random() * showtimeIds.length)];
-		const view = views.get(st);
-		const seats = choose(view, c, maxSeats);
-		const r = await request('POST', `/v1/theatre/${theatreId}/pick_seats`, { token: users[c].token, body: { showtime_id: st, seats } });
-		if (r.status === 201) learn(view, c, seats);
-		else if (r.status !== 409 && Object.keys(other).length < 5) other[r.status] = r.text.slice(0, 200);
-		return r;
-	});
-	clearTimeout(cpuTimer);
+	let res;
+	if (LOADGEN === 'c') {
+		// pickload says when its warm-up and its window end; the snapshots
+		// are taken then, and its own CPU in between counts as the loadgen's.
+		let cpu1 = null, lg0 = 0, lg1 = 0;
+		res = await pickloadRun(clients, users, showtimeIds, labels, theatreId, maxSeats, {
+			measure: (ev) => { cpu0 = cpuSnapshot(); lg0 = ev.cpu_ms; },
+			end: (ev) => { cpu1 = cpuSnapshot(); lg1 = ev.cpu_ms; },
+		});
+		Object.assign(other, res.other);
+		delete res.other;
+		res.cpu = cpu0 && cpu1 ? cpuDelta(cpu0, cpu1) : null;
+		if (res.cpu) { res.cpu.loadgen += lg1 - lg0; res.cpu.pickload = lg1 - lg0; }
+	} else {
+		const cpuTimer = setTimeout(() => { cpu0 = cpuSnapshot(); }, WARMUP * 1000);
+		res = await closedLoop(clients, async (c) => {
+			const st = showtimeIds[Math.floor(Math.random() * showtimeIds.length)];
+			const view = views.get(st);
+			const seats = choose(view, c, maxSeats);
+			const r = await request('POST', `/v1/theatre/${theatreId}/pick_seats`, { token: users[c].token, body: { showtime_id: st, seats } });
+			if (r.status === 201) learn(view, c, seats);
+			else if (r.status !== 409 && Object.keys(other).length < 5) other[r.status] = r.text.slice(0, 200);
+			return r;
+		});
+		clearTimeout(cpuTimer);
+		res.cpu = cpu0 ? cpuDelta(cpu0, cpuSnapshot()) : null;
+	}
 	if (analyzeTimer) clearTimeout(analyzeTimer);
-	res.cpu = cpu0 ? cpuDelta(cpu0, cpuSnapshot()) : null;
+	res.loadgen = LOADGEN;
 	sampling = false;
 	await sampler;
 	const m1 = await metrics();
@@ -578,7 +652,7 @@ async function explainPick(fx) {
 async function main() {
 	if (!VAR) throw new Error('--var is required (the instance directory)');
 	const out = { date: new Date().toISOString(), url: BASE, instance: opt.instance, seconds: SECONDS, warmup: WARMUP,
-		clients: { many: CLIENTS_MANY, hot: CLIENTS_HOT }, analyze_holds: opt['analyze-holds'],
+		clients: { many: CLIENTS_MANY, hot: CLIENTS_HOT }, analyze_holds: opt['analyze-holds'], loadgen: LOADGEN,
 		host: { cpus: (await import('node:os')).cpus().length, load_before: (await import('node:os')).loadavg() } };
 	const admin = must(await request('GET', '/v1/users/authenticate', { basic: ADMIN }), 200, 'admin login').token;
 	const fx = await fixtures(admin);
@@ -621,6 +695,7 @@ function report(o) {
 	const p = (s = '') => L.push(s);
 	p(`Marquee seat-picking benchmark, ${o.date}, ${o.url} (instance ${o.instance}), ${o.host.cpus} CPUs, load before ${o.host.load_before.map((x) => x.toFixed(2)).join(' ')}`);
 	p(`closed loops, keep-alive, ${o.warmup} s warm-up + ${o.seconds} s measured per phase; load generator on the same machine`);
+	p(`load generator: ${o.loadgen === 'c' ? 'C pickload (bench/pickload.c)' : 'Node'} for the pick phases, Node for the baseline and live`);
 	if (o.analyze_holds) p('DIAGNOSTIC RUN: ANALYZE holds after each warm-up (--analyze-holds), not the system as deployed');
 	p();
 	for (const c of [o.clients.many, o.clients.hot]) {
@@ -641,7 +716,8 @@ function report(o) {
 		p(`  latency, all picks   p50 ${f1(r.p50)} ms  p99 ${f1(r.p99)} ms  max ${f1(r.max)} ms   target p99 < ${tP99} ms: ${verdict(r.p99 < tP99)}`);
 		p(`  latency, 201 only    p50 ${f1(r.p50_201)} ms  p99 ${f1(r.p99_201)} ms`);
 		p(`  409 rate             ${(100 * r.conflict_rate).toFixed(1)} %  (${r.conflicts} seats_unavailable)`);
-		p(`  5xx / errors         ${r.x5}   429: ${r.x429}   statuses ${JSON.stringify(r.status)}${Object.keys(r.other).length ? `  e.g. ${JSON.stringify(r.other)}` : ''}   target 0: ${verdict(r.x5 === 0)}`);
+		p(`  5xx / errors         ${r.x5}   429: ${r.x429}   statuses ${JSON.stringify(r.status)}${Object.keys(r.other).length ? `  e.g. ${JSON.stringify(r.other)}` : ''}   target 0: ${verdict(r.x5 === 0)}` +
+			(r.reconnects ? `   (connections reopened: ${r.reconnects})` : ''));
 		p(`  serialization retries per hold  ${r.retries_per_hold.toFixed(3)}  (marquee_tx_retries_total +${r.metrics.retries}, marquee_holds_total +${r.metrics.holds}, exhausted +${r.metrics.exhausted})`);
 		p(`  PostgreSQL           commits +${r.pg.commits}  rollbacks +${r.pg.rollbacks}  deadlocks +${r.pg.deadlocks}`);
 		const w = Object.entries(r.waits).sort((x, y) => y[1] - x[1]).slice(0, 6).map(([k2, n]) => `${k2} ${n}`).join(', ');
@@ -653,7 +729,8 @@ function report(o) {
 			const parts = ['marquee', 'postgres', 'app_pg_backends', 'nginx', 'memcached', 'jobs', 'loadgen'].filter((k) => k in r.cpu)
 				.map((k) => `${k} ${(r.cpu[k] / n).toFixed(2)}`).join(', ');
 			const others = r.cpu.machine_busy - r.cpu.machine_irq - ['marquee', 'postgres', 'nginx', 'memcached', 'jobs', 'loadgen'].reduce((a, k) => a + r.cpu[k], 0);
-			p(`  CPU ms per pick      ${parts}, irq+softirq ${(r.cpu.machine_irq / n).toFixed(2)}`);
+			p(`  CPU ms per pick      ${parts}, irq+softirq ${(r.cpu.machine_irq / n).toFixed(2)}` +
+				('pickload' in r.cpu ? `   (loadgen: pickload ${(r.cpu.pickload / n).toFixed(2)}, the rest this script)` : ''));
 			p(`  machine              busy ${(100 * r.cpu.machine_busy / r.cpu.machine_total).toFixed(0)} %, of which other processes ${(100 * others / r.cpu.machine_total).toFixed(0)} %` +
 				' (anything not listed above: other people\'s work, psql samplers)');
 		}

@@ -6,6 +6,7 @@
 # usage: bench/seating.sh [INSTANCE] [--seconds N] [--warmup N] [--subscribers N]
 #                         [--live-picks N] [--phases baseline,many,hot,live] [--json FILE]
 #                         [--many-clients N] [--hot-clients N] [--hot-max-seats N]
+#                         [--loadgen c|node]
 # (the targets are for the defaults: 10 s measured, 64 and 200 clients, 1,000
 # subscribers; other client counts are for diagnosis)
 #
@@ -13,7 +14,9 @@
 # rate limits raised for load generators) or dev (the defaults: 60 picks a
 # minute per user, which the 64-client phase exceeds within seconds, so its
 # figures there mostly measure 429 answers).  The instance must be up; this
-# script never builds or starts anything.  Traffic goes to 127.0.0.1 only.
+# script never builds or starts anything of the stack (it compiles its own load
+# generator, bench/pickload.c, into a temporary directory).  Traffic goes to
+# 127.0.0.1 only.
 set -euo pipefail
 
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -42,6 +45,15 @@ if (($(ulimit -n) < 4096)); then
 	exit 1
 fi
 
+# The pick phases' load generator (--loadgen c, the default): built for this
+# run, outside the repository, and removed at the end.
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/seating-bench.XXXXXX")
+trap 'rm -rf -- "$TMP"' EXIT
+if ! cc -O2 -Wall -Wextra -o "$TMP/pickload" "$ROOT/bench/pickload.c"; then
+	echo "seating.sh: could not compile bench/pickload.c (needs a C compiler as cc)" >&2
+	exit 1
+fi
+
 # A reference point from wrk (C, 2 threads) for the same route, so the Node
 # load generator's own cost can be read off: not part of the ratios.
 if command -v wrk >/dev/null; then
@@ -51,4 +63,4 @@ if command -v wrk >/dev/null; then
 		     END {printf "%s req/s, p50 %s, p99 %s, non-2xx %d\n", r, p50, p99, bad}'
 fi
 
-exec node "$ROOT/bench/seating.mjs" --url "$URL" --var "$VAR" --instance "$INST" "$@"
+node "$ROOT/bench/seating.mjs" --url "$URL" --var "$VAR" --instance "$INST" --pickload "$TMP/pickload" "$@"
