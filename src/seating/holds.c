@@ -11,9 +11,10 @@
  * showtime, so one person's concurrent picks queue instead of leaving
  * two holds.  Both steps are server-side functions
  * (sql/012_pick_function.sql): a pick is pick_prepare(), then BEGIN,
- * pick_seats(), COMMIT, and the unlock: five round trips, one commit.
- * pick_prepare() first looks at the wanted seats: when someone else has
- * one, the answer is 409 after that one round trip.
+ * pick_seats(), COMMIT and the unlock in one pipelined round trip
+ * (db_tx_one()): two round trips, one commit.  pick_prepare() first looks
+ * at the wanted seats: when someone else has one, the answer is 409 after
+ * that one round trip.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,7 +80,8 @@ labels_array(struct arena *a, json_t *labels)
  * pick_prepare() (sql/012_pick_function.sql), READ COMMITTED: seats
  * someone else has end the pick here (DB_ABORT with p->taken); otherwise
  * the user's advisory lock is taken (held until holds_pick() lets go of
- * it) and the previous holds read.  0, DB_ABORT, or -1.
+ * it) and the previous holds read into pick_seats()'s parameters (the
+ * others are set before).  0, DB_ABORT, or -1.
  */
 static int
 prepare(struct arena *a, struct pick *p)
@@ -88,8 +90,7 @@ prepare(struct arena *a, struct pick *p)
 
 	res = db_q(a, "SELECT to_json(taken), prev_holds::text, "
 	    "prev_seats::text FROM pick_prepare($1, $2, $3::text[])", 3,
-	    db_id(a, p->user), db_id(a, p->showtime), labels_array(a,
-	    p->labels));
+	    p->params[1], p->params[2], p->params[4]);
 	if (res == NULL)
 		return -1;
 	if (!PQgetisnull(res, 0, 0)) {
@@ -98,8 +99,8 @@ prepare(struct arena *a, struct pick *p)
 		    (void (*)(void *))json_decref, db_json(res, 0, 0)));
 		return DB_ABORT;
 	}
-	p->prev_holds = db_val(res, 0, 1);
-	p->prev_seats = db_val(res, 0, 2);
+	p->params[6] = db_val(res, 0, 1);	/* the previous holds */
+	p->params[7] = db_val(res, 0, 2);	/* and their seats */
 	return 0;
 }
 
@@ -108,14 +109,7 @@ prepare(struct arena *a, struct pick *p)
 static int
 before_retry(struct arena *a, void *ctx)
 {
-	struct pick	*p = ctx;
-	int		 rc;
-
-	if ((rc = prepare(a, p)) != 0)
-		return rc;
-	p->params[6] = p->prev_holds;
-	p->params[7] = p->prev_seats;
-	return 0;
+	return prepare(a, ctx);
 }
 
 /* A refusal of pick_seats() (its error message, JSON) into p. */
@@ -170,18 +164,16 @@ holds_pick(struct arena *a, struct pick *p)
 	p->freed = json_array();
 	arena_defer(a, (void (*)(void *))json_decref, p->taken);
 	arena_defer(a, (void (*)(void *))json_decref, p->freed);
-	if ((rc = prepare(a, p)) == -1)
-		return db_conn() == NULL ? DB_UNAVAILABLE : DB_ERROR;
-	if (rc == DB_ABORT)
-		return rc;
 	p->params[0] = db_id(a, p->hold);
 	p->params[1] = db_id(a, p->user);
 	p->params[2] = db_id(a, p->showtime);
 	p->params[3] = p->theatre;
 	p->params[4] = labels_array(a, p->labels);
 	p->params[5] = arena_printf(a, "%d", hold_seconds());
-	p->params[6] = p->prev_holds;
-	p->params[7] = p->prev_seats;
+	if ((rc = prepare(a, p)) == -1)
+		return db_conn() == NULL ? DB_UNAVAILABLE : DB_ERROR;
+	if (rc == DB_ABORT)
+		return rc;
 	/* BEGIN, the pick, COMMIT, and the unlock (the worker's connection
 	 * holds no other advisory lock): one round trip. */
 	rc = db_tx_one(a, DB_SERIALIZABLE, "SELECT pick_seats($1, $2, $3, $4, "

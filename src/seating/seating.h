@@ -40,8 +40,6 @@ struct pick {
 	const char	*refusal;	/* "not_found", "showtime_closed" */
 	/* internal */
 	const char	*params[8];	/* of pick_seats() */
-	const char	*prev_holds;	/* "{1,2}" from before the attempt */
-	const char	*prev_seats;
 	json_t		*freed;		/* labels of the replaced hold */
 };
 
