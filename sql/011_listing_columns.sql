@@ -5,9 +5,11 @@
 --   genres.live_movies   how many movies not removed carry the genre (the
 --                        filter form offers only genres with some).
 -- Triggers keep both right whatever writes the rows (the app, the demo data,
--- psql).  Each trigger first updates (and so locks) the movie's row, so two
--- transactions changing the same movie's genres or its removal take turns
--- and each counts what the other committed.
+-- psql).  The genre trigger first locks the movie's row in a statement of
+-- its own and then recounts in the next one, whose snapshot (READ
+-- COMMITTED) is taken after the wait: two transactions changing the same
+-- movie's genres, or its genres and its removal, take turns, and each
+-- counts what the other committed.
 
 ALTER TABLE movies ADD COLUMN genre_names text NOT NULL DEFAULT '';
 ALTER TABLE genres ADD COLUMN live_movies int NOT NULL DEFAULT 0
@@ -31,6 +33,7 @@ DECLARE
     live boolean;
 BEGIN
     IF TG_OP IN ('DELETE', 'UPDATE') THEN
+        PERFORM 1 FROM movies WHERE id = OLD.movie_id FOR NO KEY UPDATE;
         UPDATE movies SET genre_names = movie_genre_names(id)
          WHERE id = OLD.movie_id RETURNING deleted_at IS NULL INTO live;
         IF live THEN
@@ -39,6 +42,7 @@ BEGIN
         END IF;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        PERFORM 1 FROM movies WHERE id = NEW.movie_id FOR NO KEY UPDATE;
         UPDATE movies SET genre_names = movie_genre_names(id)
          WHERE id = NEW.movie_id RETURNING deleted_at IS NULL INTO live;
         IF live THEN

@@ -1,8 +1,9 @@
 -- A seat pick as two server-side functions, so that a pick costs the server
 -- a handful of statements (prepare; BEGIN, the pick, COMMIT; the unlock)
--- instead of a dozen round trips and two commits.  The statements inside are those the app ran one by
--- one before (src/seating/holds.c): rows by primary key, no range reads of
--- shared tables inside the SERIALIZABLE transaction.
+-- instead of a dozen round trips and two commits.  The statements inside
+-- are those the app ran one by one before (src/seating/holds.c): rows by
+-- primary key, no range reads of shared tables inside the SERIALIZABLE
+-- transaction.
 
 -- The price of a seat of this kind at a showtime's base price: premium is
 -- 1.5 times, rounded half a cent up (as seat_price() in src/seating/holds.c).
@@ -11,33 +12,52 @@ LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE WHEN kind = 'premium' THEN (3 * base + 1) / 2 ELSE base END
 $$;
 
+-- Whether theatre (id, slug) is the one a path names: ref is its id when
+-- all digits (as src/catalog/lookup.c reads it), else its slug; NULL: any.
+CREATE FUNCTION theatre_is(t_id bigint, t_slug text, ref text) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN ref IS NULL THEN true
+                -- ids are positive: leading zeros do not change one
+                WHEN ref ~ '^[0-9]{1,18}$' THEN t_id::text = ltrim(ref, '0')
+                ELSE t_slug = ref END
+$$;
+
 -- Before the transaction, READ COMMITTED.  First a look at the wanted
--- seats: any that someone else holds or has bought makes the answer 409 at
--- once (taken, in the order asked), with no lock and no transaction; on a
--- crowded showtime most picks end there.  Otherwise it waits for the
+-- seats: when the showtime is open at this theatre, every seat is one of
+-- its auditorium's and someone else holds or has bought some of them, the
+-- answer is 409 at once (taken, in the order asked), with no lock and no
+-- transaction; on a crowded showtime most picks end there.  Anything else
+-- (unknown seats, a closed showtime, another theatre) is pick_seats()'s to
+-- refuse: it decides, this only saves work.  Otherwise it waits for the
 -- user's other picks of this showtime (an advisory lock the caller keeps
 -- until its pick has committed) and reads the user's holds there, after
--- the wait, so that a pick that just committed is seen.  Unknown seats and
--- closed showtimes are pick_seats()'s to refuse; it decides, this only
--- saves work.
+-- the wait, so that a pick that just committed is seen.
 CREATE FUNCTION pick_prepare(p_user bigint, p_showtime bigint,
-    p_labels text[], OUT taken text[], OUT prev_holds bigint[],
-    OUT prev_seats bigint[])
+    p_theatre text, p_labels text[], OUT taken text[],
+    OUT prev_holds bigint[], OUT prev_seats bigint[])
 LANGUAGE plpgsql VOLATILE
 SET plan_cache_mode = force_generic_plan AS $$
+DECLARE
+    known int;
 BEGIN
-    SELECT array_agg(l.label ORDER BY l.i) INTO taken
+    SELECT count(*), array_agg(l.label ORDER BY l.i) FILTER (
+               WHERE ss.booking_id IS NOT NULL
+                  OR (ss.hold_id IS NOT NULL AND ss.held_until > now()
+                      AND ss.hold_user_id <> p_user))
+      INTO known, taken
       FROM unnest(p_labels) WITH ORDINALITY AS l(label, i)
-      JOIN showtimes s ON s.id = p_showtime
+      JOIN showtimes s ON s.id = p_showtime AND s.status = 'scheduled'
+                      AND s.starts_at > now()
+      JOIN auditoriums au ON au.id = s.auditorium_id
+      JOIN theatres t ON t.id = au.theatre_id AND t.deleted_at IS NULL
+                     AND theatre_is(t.id, t.slug, p_theatre)
       JOIN seats se ON se.auditorium_id = s.auditorium_id
                    AND se.label = l.label AND se.retired_at IS NULL
-      JOIN showtime_seats ss ON ss.showtime_id = s.id AND ss.seat_id = se.id
-     WHERE ss.booking_id IS NOT NULL
-        OR (ss.hold_id IS NOT NULL AND ss.held_until > now()
-            AND ss.hold_user_id <> p_user);
-    IF taken IS NOT NULL THEN
+      JOIN showtime_seats ss ON ss.showtime_id = s.id AND ss.seat_id = se.id;
+    IF taken IS NOT NULL AND known = cardinality(p_labels) THEN
         RETURN;
     END IF;
+    taken := NULL;
     PERFORM pg_advisory_lock(hashtextextended(
         'hold:' || p_user || ':' || p_showtime, 0));
     SELECT coalesce(array_agg(DISTINCT h.id), '{}'),
@@ -82,10 +102,7 @@ BEGIN
       FROM showtimes s JOIN auditoriums au ON au.id = s.auditorium_id
       JOIN theatres t ON t.id = au.theatre_id
      WHERE s.id = p_showtime AND t.deleted_at IS NULL
-       AND CASE WHEN p_theatre IS NULL THEN true
-                -- all digits: an id (as src/catalog/lookup.c reads it)
-                WHEN p_theatre ~ '^[0-9]{1,18}$' THEN t.id::text = p_theatre
-                ELSE t.slug = p_theatre END;
+       AND theatre_is(t.id, t.slug, p_theatre);
     IF NOT FOUND THEN
         RAISE SQLSTATE 'MQ001' USING MESSAGE =
             json_build_object('refusal', 'not_found');

@@ -1,8 +1,8 @@
 /*
  * The home page: the newest movies now showing and coming soon, and the
- * filter form's choices, read with one statement of plain index scans
- * (genre names and genre counts live on the rows, see
- * sql/011_listing_columns.sql).  Anonymous visitors mostly get the page
+ * filter form's choices, read with one statement with no joins or
+ * aggregates (genre names and genre counts live on the rows, see
+ * sql/011_listing_columns.sql); each part sorts a handful of rows at most.  Anonymous visitors mostly get the page
  * from the whole-page cache (app.c); a render always reads PostgreSQL, so
  * it shows what the database says, with no data cache to go stale.
  */

@@ -39,9 +39,8 @@ const struct field catalog_day_query[] = {
 
 static const char filters_sql[] =
     "SELECT coalesce((SELECT json_agg(json_build_object('slug', g.slug, "
-    "  'name', g.name) ORDER BY g.name) FROM genres g WHERE EXISTS ("
-    "  SELECT 1 FROM movie_genres mg JOIN movies m ON m.id = mg.movie_id "
-    "  WHERE mg.genre_id = g.id AND m.deleted_at IS NULL)), '[]'), "
+    "  'name', g.name) ORDER BY g.name) FROM genres g "
+    "  WHERE g.live_movies > 0), '[]'), "
     "coalesce((SELECT json_agg(DISTINCT city ORDER BY city) FROM theatres "
     "  WHERE deleted_at IS NULL), '[]')";
 
@@ -107,15 +106,6 @@ filter_form(json_t *opts, json_t *in)
 	return json_pack("{s:o,s:o,s:o}", "genres", genres, "cities", cities,
 	    "statuses", page_options(statuses, status_labels,
 	    json_string_value(json_object_get(in, "status"))));
-}
-
-json_t *
-catalog_filter_form(struct arena *a)
-{
-	json_t	*opts = filter_options(a), *form = filter_form(opts, NULL);
-
-	json_decref(opts);
-	return form;
 }
 
 /* "/search?q=..&genre=..": the current filters, at another cursor. */

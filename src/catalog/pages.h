@@ -24,12 +24,6 @@ struct request;
 void	 catalog_page_search(struct request *);
 void	 catalog_page_movie(struct request *);
 void	 catalog_page_theatre(struct request *);
-/*
- * The choices of the filter forms (home, search): {"genres", "cities",
- * "statuses"}, each [{value, label, selected}], read through the cache;
- * a new reference (empty lists when the database failed).
- */
-json_t	*catalog_filter_form(struct arena *);
 
 extern const struct field catalog_day_query[];
 

@@ -89,8 +89,8 @@ prepare(struct arena *a, struct pick *p)
 	PGresult	*res;
 
 	res = db_q(a, "SELECT to_json(taken), prev_holds::text, "
-	    "prev_seats::text FROM pick_prepare($1, $2, $3::text[])", 3,
-	    p->params[1], p->params[2], p->params[4]);
+	    "prev_seats::text FROM pick_prepare($1, $2, $3, $4::text[])", 4,
+	    p->params[1], p->params[2], p->params[3], p->params[4]);
 	if (res == NULL)
 		return -1;
 	if (!PQgetisnull(res, 0, 0)) {
@@ -112,25 +112,34 @@ before_retry(struct arena *a, void *ctx)
 	return prepare(a, ctx);
 }
 
-/* A refusal of pick_seats() (its error message, JSON) into p. */
-static void
+/* A refusal of pick_seats() (its error message, JSON) into p: 0, or -1
+ * when it is not one of the shapes sql/012_pick_function.sql raises. */
+static int
 refused(struct arena *a, struct pick *p, const char *why)
 {
 	json_t	*out = json_loads(why, 0, NULL), *v, *e;
 	size_t	 i;
 
 	arena_defer(a, (void (*)(void *))json_decref, out);
-	if ((v = json_object_get(out, "refusal")) != NULL)
+	if ((v = json_object_get(out, "refusal")) != NULL &&
+	    json_is_string(v))
 		p->refusal = arena_strdup(a, json_string_value(v));
-	else if ((v = json_object_get(out, "unknown")) != NULL) {
+	else if ((v = json_object_get(out, "unknown")) != NULL &&
+	    json_array_size(v) > 0) {
 		p->unknown = arena_defer(a, (void (*)(void *))json_decref,
 		    json_object());
 		json_array_foreach(v, i, e)
 			json_object_set_new(p->unknown, arena_printf(a,
 			    "seats[%lld]", (long long)json_integer_value(e) - 1),
 			    json_string("is not a seat in this auditorium"));
-	} else
-		json_array_extend(p->taken, json_object_get(out, "taken"));
+	} else if ((v = json_object_get(out, "taken")) != NULL &&
+	    json_array_size(v) > 0)
+		json_array_extend(p->taken, v);
+	else {
+		log_msg(LOG_WARN, "pick_seats refused with '%s'", why);
+		return -1;
+	}
+	return 0;
 }
 
 /* Announces a committed change: seats now held, and seats now free. */
@@ -170,8 +179,11 @@ holds_pick(struct arena *a, struct pick *p)
 	p->params[3] = p->theatre;
 	p->params[4] = labels_array(a, p->labels);
 	p->params[5] = arena_printf(a, "%d", hold_seconds());
-	if ((rc = prepare(a, p)) == -1)
+	if ((rc = prepare(a, p)) == -1) {
+		/* It may have failed after taking the lock. */
+		db_q(a, "SELECT pg_advisory_unlock_all()", 0);
 		return db_conn() == NULL ? DB_UNAVAILABLE : DB_ERROR;
+	}
 	if (rc == DB_ABORT)
 		return rc;
 	/* BEGIN, the pick, COMMIT, and the unlock (the worker's connection
@@ -179,8 +191,8 @@ holds_pick(struct arena *a, struct pick *p)
 	rc = db_tx_one(a, DB_SERIALIZABLE, "SELECT pick_seats($1, $2, $3, $4, "
 	    "$5::text[], $6, $7::bigint[], $8::bigint[])", 8, p->params,
 	    "SELECT pg_advisory_unlock_all()", before_retry, p, &res, &why);
-	if (rc == DB_ABORT && why != NULL)
-		refused(a, p, why);
+	if (rc == DB_ABORT && why != NULL && refused(a, p, why) == -1)
+		return DB_ERROR;
 	if (rc != DB_OK)
 		return rc;
 	out = arena_defer(a, (void (*)(void *))json_decref, db_json(res, 0, 0));

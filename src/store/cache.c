@@ -8,6 +8,7 @@
 #include "core/arena.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/util.h"
 #include "store/cache.h"
 
 /* A server that fails is skipped for this long before it is retried. */
@@ -16,12 +17,13 @@
 static memcached_st	*mc;
 static int		 last_ok = 1;
 /*
- * After a failure, reads and fills (cache_get, cache_set) are not tried
- * again until this time: a request then costs no connection attempt while
- * memcached is away.  Invalidations (delete, incr) are always tried, so
- * that none is lost to a failure of a moment ago.
+ * After a failure, reads and fills (cache_get, cache_set, and reading a
+ * generation: cache_incr by 0) are not tried again for a second: a request
+ * then costs no connection attempt while memcached is away.  Changes
+ * (delete, increments) are always tried, so that no invalidation is lost
+ * to a failure of a moment ago.
  */
-static time_t		 skip_until;
+static int64_t		 skip_until;	/* CLOCK_MONOTONIC, in µs */
 
 /* Logs and counts a failure the first time in a row it happens. */
 static void
@@ -32,13 +34,13 @@ failed(const char *op, memcached_return_t rc)
 		log_msg(LOG_WARN, "memcached %s failed: %s", op,
 		    mc ? memcached_strerror(mc, rc) : "not configured");
 	last_ok = 0;
-	skip_until = time(NULL) + 1;
+	skip_until = now_usec() + 1000000;
 }
 
 static int
 skipping(void)
 {
-	return !last_ok && time(NULL) < skip_until;
+	return !last_ok && now_usec() < skip_until;
 }
 
 int
@@ -157,7 +159,7 @@ cache_incr(const char *key, uint64_t delta, uint64_t initial, int ttl)
 	memcached_return_t	 rc;
 	uint64_t		 v;
 
-	if (mc == NULL)
+	if (mc == NULL || (delta == 0 && skipping()))
 		return -1;
 	rc = memcached_increment_with_initial(mc, key, strlen(key), delta,
 	    initial, (time_t)ttl, &v);

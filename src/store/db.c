@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/request.h"
+#include "core/util.h"
 #include "store/db.h"
 
 #define DB_MAX_PARAMS	64
@@ -30,15 +31,6 @@ static int	 last_retries;
 static int64_t	 next_attempt;
 static unsigned	 generation;
 static int	 in_tx;		/* inside db_tx(): no silent retries */
-
-static int64_t
-mono_usec(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* Server notices ("relation already exists, skipping") are debug logs. */
 static void
@@ -60,7 +52,7 @@ db_conn(void)
 {
 	if (conn != NULL && PQstatus(conn) == CONNECTION_OK)
 		return conn;
-	if (mono_usec() < next_attempt)
+	if (now_usec() < next_attempt)
 		return NULL;
 	if (conn != NULL) {
 		PQfinish(conn);
@@ -73,7 +65,7 @@ db_conn(void)
 		log_msg(LOG_WARN, "database unavailable: %s", last_msg);
 		PQfinish(conn);
 		conn = NULL;
-		next_attempt = mono_usec() + RECONNECT_USEC;
+		next_attempt = now_usec() + RECONNECT_USEC;
 		return NULL;
 	}
 	PQsetErrorVerbosity(conn, PQERRORS_TERSE);
@@ -439,6 +431,24 @@ pipeline_sync(void)
 	}
 }
 
+/*
+ * Leaves pipeline mode: 0, or -1 after dropping a connection that could
+ * not leave it (results left uncollected after a failed send), which would
+ * otherwise refuse every later synchronous query.  Dropping it also ends
+ * its session's advisory locks.
+ */
+static int
+pipeline_leave(void)
+{
+	if (PQexitPipelineMode(conn) == 1)
+		return 0;
+	set_error("08006", PQerrorMessage(conn));
+	log_msg(LOG_WARN, "could not leave pipeline mode: %s; reconnecting",
+	    last_msg);
+	db_close();
+	return -1;
+}
+
 /* Keeps the first failure of a pipelined transaction in last_state. */
 static void
 pipeline_failure(PGresult *res, int *failed)
@@ -462,9 +472,10 @@ pipeline_failure(PGresult *res, int *failed)
 static int
 one_attempt(struct arena *a, enum db_iso iso, const char *sql, int n,
     const char *const *params, const char *after, PGresult **out,
-    int *after_ok)
+    int *after_ok, const char **refusal)
 {
 	PGresult	*res, *got = NULL;
+	const char	*why;
 	int		 failed = 0, broken = 0;
 
 	*after_ok = 0;
@@ -477,7 +488,7 @@ one_attempt(struct arena *a, enum db_iso iso, const char *sql, int n,
 	    (after != NULL && (PQsendQueryParams(conn, after, 0, NULL, NULL,
 	    NULL, NULL, 0) != 1 || PQpipelineSync(conn) != 1))) {
 		set_error("08006", PQerrorMessage(conn));
-		PQexitPipelineMode(conn);
+		pipeline_leave();
 		return -1;
 	}
 	res = pipeline_result();			/* BEGIN */
@@ -495,10 +506,14 @@ one_attempt(struct arena *a, enum db_iso iso, const char *sql, int n,
 		PQclear(res);
 		broken = pipeline_sync() == -1;
 	}
-	PQexitPipelineMode(conn);
 	if (broken) {
 		PQclear(got);
 		set_error("08006", PQerrorMessage(conn));
+		pipeline_leave();
+		return -1;
+	}
+	if (pipeline_leave() == -1) {
+		PQclear(got);
 		return -1;
 	}
 	if (!failed) {
@@ -507,6 +522,10 @@ one_attempt(struct arena *a, enum db_iso iso, const char *sql, int n,
 		last_state[0] = '\0';
 		return 0;
 	}
+	/* The refusal's own words, whole (last_msg is a short copy). */
+	if (strcmp(last_state, DB_REFUSAL) == 0 && refusal != NULL &&
+	    (why = PQresultErrorField(got, PG_DIAG_MESSAGE_PRIMARY)) != NULL)
+		*refusal = arena_strdup(a, why);
 	PQclear(got);
 	/* A failure before COMMIT leaves the block open and failed. */
 	if (PQtransactionStatus(conn) == PQTRANS_INERROR ||
@@ -530,14 +549,18 @@ db_tx_one(struct arena *a, enum db_iso iso, const char *sql, int n,
 			rc = DB_UNAVAILABLE;
 			break;
 		}
-		if (i > 0 && before != NULL && (b = before(a, ctx)) != 0) {
-			rc = b == DB_ABORT ? DB_ABORT : db_conn() == NULL ?
-			    DB_UNAVAILABLE : DB_ERROR;
-			break;
+		if (i > 0 && before != NULL) {
+			/* before() may take again what after gives back. */
+			after_ok = 0;
+			if ((b = before(a, ctx)) != 0) {
+				rc = b == DB_ABORT ? DB_ABORT :
+				    db_conn() == NULL ? DB_UNAVAILABLE :
+				    DB_ERROR;
+				break;
+			}
 		}
-		rc = one_attempt(a, iso, sql, n, params, after, out, &after_ok);
-		if (rc == DB_ABORT && refusal != NULL)
-			*refusal = arena_strdup(a, last_msg);
+		rc = one_attempt(a, iso, sql, n, params, after, out, &after_ok,
+		    refusal);
 		if (rc == 0 || rc == DB_ABORT)
 			break;
 		if (PQstatus(conn) != CONNECTION_OK) {

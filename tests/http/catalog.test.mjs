@@ -1418,7 +1418,9 @@ test('update_movie duration_minutes: its showtimes still end at start + duration
 test('cache: the home page and listings show a catalog change on the very next request', async () => {
 	const title1 = `Cachetest ${WORD} Alpha`;
 	const title2 = `Cachetest ${WORD} Bravo`;
-	const m = await newMovie({ title: title1, release_date: '2098-12-31' });
+	// Released today (the database's current_date, UTC): among the newest
+	// "now showing" on the home page, whatever else the catalog holds.
+	const m = await newMovie({ title: title1, release_date: new Date().toISOString().slice(0, 10) });
 	const t = await newTheatre();
 	const [s] = await schedule(t, [item(m, 'Main', daysAhead(1, 22))]);
 	for (let i = 0; i < 2; i++) {	// twice: the second answer may come from the cache
@@ -1513,7 +1515,7 @@ test('memcached down: pages and lists are served from PostgreSQL, /readyz says t
 	const title1 = `Mctest ${WORD} One`;
 	const title2 = `Mctest ${WORD} Two`;
 	const title3 = `Mctest ${WORD} Three`;
-	const m = await newMovie({ title: title1, release_date: '2098-12-30', synopsis: `${WORD}mc` });
+	const m = await newMovie({ title: title1, release_date: new Date().toISOString().slice(0, 10), synopsis: `${WORD}mc` });
 	const t = await newTheatre();
 	const [s] = await schedule(t, [item(m, 'Main', daysAhead(1, 21))]);
 	const r0 = await readyz();
