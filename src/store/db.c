@@ -359,6 +359,33 @@ attempt(struct arena *a, enum db_iso iso,
 	return -1;
 }
 
+/*
+ * After failed attempt i of a transaction: 0 to run it again (the retry
+ * counted, after a jittered back-off), else what the transaction returns:
+ * a lost connection or any failure but a conflict ends it.
+ */
+static int
+retry_or_stop(int i)
+{
+	if (PQstatus(conn) != CONNECTION_OK)
+		return db_conn() == NULL ? DB_UNAVAILABLE : DB_ERROR;
+	if (!is_conflict())
+		return DB_ERROR;
+	metrics_inc(M_TX_RETRIES);
+	last_retries++;
+	backoff(i + 1);
+	return 0;
+}
+
+/* Conflicts outlasted the retries (i attempts were made). */
+static int
+gave_up(int i)
+{
+	metrics_inc(M_TX_EXHAUSTED);
+	log_msg(LOG_WARN, "transaction gave up after %d retries", i - 1);
+	return DB_EXHAUSTED;
+}
+
 int
 db_tx(struct arena *a, enum db_iso iso, int (*fn)(struct arena *, void *),
     void *ctx)
@@ -382,17 +409,10 @@ db_tx_with(struct arena *a, enum db_iso iso,
 		rc = attempt(a, iso, fn, ctx);
 		if (rc == 0 || rc == DB_ABORT)
 			return rc;
-		if (PQstatus(conn) != CONNECTION_OK)
-			return db_conn() == NULL ? DB_UNAVAILABLE : DB_ERROR;
-		if (!is_conflict())
-			return DB_ERROR;
-		metrics_inc(M_TX_RETRIES);
-		last_retries++;
-		backoff(i + 1);
+		if ((rc = retry_or_stop(i)) != 0)
+			return rc;
 	}
-	metrics_inc(M_TX_EXHAUSTED);
-	log_msg(LOG_WARN, "transaction gave up after %d retries", i - 1);
-	return DB_EXHAUSTED;
+	return gave_up(i);
 }
 
 /*
@@ -416,14 +436,17 @@ static int
 pipeline_sync(void)
 {
 	PGresult	*res;
-	int		 st;
+	int		 st, nulls = 0;
 
 	for (;;) {
+		/* A NULL ends one query's results; two in a row would mean
+		 * the sync point is not coming. */
 		if ((res = PQgetResult(conn)) == NULL) {
-			if (PQstatus(conn) != CONNECTION_OK)
+			if (PQstatus(conn) != CONNECTION_OK || ++nulls > 1)
 				return -1;
 			continue;
 		}
+		nulls = 0;
 		st = PQresultStatus(res);
 		PQclear(res);
 		if (st == PGRES_PIPELINE_SYNC)
@@ -563,26 +586,20 @@ db_tx_one(struct arena *a, enum db_iso iso, const char *sql, int n,
 		    refusal);
 		if (rc == 0 || rc == DB_ABORT)
 			break;
-		if (PQstatus(conn) != CONNECTION_OK) {
-			rc = db_conn() == NULL ? DB_UNAVAILABLE : DB_ERROR;
+		if ((rc = retry_or_stop(i)) != 0) {
+			/* Its statements did not go through db_exec(), which
+			 * counts and logs failures. */
+			if (rc == DB_ERROR) {
+				metrics_inc(M_DB_ERRORS);
+				log_msg(LOG_WARN, "query failed (%s): %s",
+				    last_state, last_msg);
+			}
 			break;
 		}
-		if (!is_conflict()) {
-			metrics_inc(M_DB_ERRORS);
-			log_msg(LOG_WARN, "query failed (%s): %s", last_state,
-			    last_msg);
-			rc = DB_ERROR;
-			break;
-		}
-		metrics_inc(M_TX_RETRIES);
-		last_retries++;
 		rc = DB_EXHAUSTED;
-		backoff(i + 1);
 	}
-	if (rc == DB_EXHAUSTED) {
-		metrics_inc(M_TX_EXHAUSTED);
-		log_msg(LOG_WARN, "transaction gave up after %d retries", i - 1);
-	}
+	if (rc == DB_EXHAUSTED)
+		gave_up(i);
 	if (after != NULL && !after_ok && PQstatus(conn) == CONNECTION_OK)
 		control_keep(after);
 	return rc;
