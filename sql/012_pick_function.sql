@@ -6,7 +6,8 @@
 -- transaction.
 
 -- The price of a seat of this kind at a showtime's base price: premium is
--- 1.5 times, rounded half a cent up (as seat_price() in src/seating/holds.c).
+-- 1.5 times, rounded half a cent up.  The one definition: the seat map, the
+-- hold's total, the checkout page and the payment all price seats with it.
 CREATE FUNCTION seat_price(base int, kind text) RETURNS int
 LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE WHEN kind = 'premium' THEN (3 * base + 1) / 2 ELSE base END

@@ -1,6 +1,6 @@
 /*
  * What the checkout page shows: the hold's showtime, its seats with
- * their prices (seat_price(), as the payment prices them), a promo
+ * their prices (seat_price() in SQL, as the payment prices them), a promo
  * code's discount (promotion_reason() and promotion_discount(), nothing
  * reserved until paying), the account credit, and when the hold ends, in
  * the theatre's zone.  A hold that ended gets a page saying so instead.
@@ -120,15 +120,16 @@ seats(struct request *r, struct checkout *co, int base)
 	json_t		*out = json_array();
 	int		 i;
 
-	res = db_q(r->a, "SELECT st.label, st.kind FROM holds h JOIN seats st "
-	    "ON st.id = ANY(h.seat_ids) WHERE h.id = $1 ORDER BY st.y, st.x",
-	    1, db_id(r->a, co->hold));
+	res = db_q(r->a, "SELECT st.label, st.kind, seat_price($2, st.kind) "
+	    "FROM holds h JOIN seats st ON st.id = ANY(h.seat_ids) "
+	    "WHERE h.id = $1 ORDER BY st.y, st.x", 2, db_id(r->a, co->hold),
+	    arena_printf(r->a, "%d", base));
 	for (i = 0; res != NULL && i < PQntuples(res); i++) {
-		co->subtotal += seat_price(base, db_val(res, i, 1));
+		co->subtotal += (int)db_int(res, i, 2);
 		json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s}",
 		    "id", db_val(res, i, 0), "type", db_val(res, i, 1),
 		    "type_words", booking_seat_words(db_val(res, i, 1)),
-		    "price", money(r, co, seat_price(base, db_val(res, i, 1)))));
+		    "price", money(r, co, db_int(res, i, 2))));
 	}
 	co->tickets = (int)json_array_size(out);
 	return out;

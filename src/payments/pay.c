@@ -45,8 +45,7 @@ check_hold(struct arena *a, struct payment *p, int *tickets)
 	    "  ss.showtime_id = h.showtime_id AND ss.seat_id = ANY(h.seat_ids) "
 	    "  AND ss.hold_id = h.id AND ss.held_until > now()) "
 	    "  = cardinality(h.seat_ids), "
-	    "(SELECT sum(CASE st.kind WHEN 'premium' THEN "
-	    "  (3 * s.base_price_cents + 1) / 2 ELSE s.base_price_cents END) "
+	    "(SELECT sum(seat_price(s.base_price_cents, st.kind)) "
 	    "  FROM seats st WHERE st.id = ANY(h.seat_ids)), "
 	    "cardinality(h.seat_ids), h.released_at IS NULL, h.total_cents "
 	    "FROM holds h JOIN showtimes s ON s.id = h.showtime_id "
@@ -300,9 +299,9 @@ booking_tx(struct arena *a, void *ctx)
 		return -1;
 	bid = db_id(a, p->booking);
 	if (!db_q(a, "INSERT INTO booking_seats (booking_id, seat_id, label, kind, "
-	    "price_cents) SELECT $1, st.id, st.label, st.kind, CASE st.kind "
-	    "WHEN 'premium' THEN (3 * s.base_price_cents + 1) / 2 ELSE "
-	    "s.base_price_cents END FROM seats st, showtimes s WHERE s.id = $2 "
+	    "price_cents) SELECT $1, st.id, st.label, st.kind, "
+	    "seat_price(s.base_price_cents, st.kind) FROM seats st, showtimes s "
+	    "WHERE s.id = $2 "
 	    "AND st.id = ANY($3::bigint[])", 3, bid, sid, p->seat_ids) ||
 	    !db_q(a, "UPDATE showtime_seats SET booking_id = $3, hold_id = NULL, "
 	    "hold_user_id = NULL, held_until = NULL WHERE showtime_id = $1 "

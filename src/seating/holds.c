@@ -31,14 +31,6 @@
 #include "store/db.h"
 #include "store/live.h"
 
-int
-seat_price(int base, const char *kind)
-{
-	if (strcmp(kind, "premium") == 0)
-		return (3 * base + 1) / 2;	/* 1.5x, half a cent up */
-	return base;
-}
-
 static int
 hold_seconds(void)
 {

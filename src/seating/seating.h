@@ -21,9 +21,6 @@ struct request;
 
 #define HOLD_MAX_SEATS	10
 
-/* A seat's price in cents for a showtime's base price. */
-int	 seat_price(int base_cents, const char *kind);
-
 /* What holds_pick() reports. */
 struct pick {
 	int64_t		 user;
