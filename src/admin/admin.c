@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/arena.h"
 #include "admin/admin.h"
 #include "core/request.h"
 #include "store/db.h"
@@ -18,8 +19,8 @@ audit_write(struct arena *a, int64_t actor, const char *action,
 	    "object_id, before, after) VALUES ($1, $2, $3, $4, $5, $6)", 6,
 	    arena_printf(a, "%lld", (long long)actor), action, object_type,
 	    object_id, b, f);
-	free(b);
-	free(f);
+	arena_json_free(b);
+	arena_json_free(f);
 	return res ? 0 : -1;
 }
 
@@ -66,7 +67,7 @@ pretty(const char *text)
 	s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(j);
 	out = json_string(s ? s : text);
-	free(s);
+	arena_json_free(s);
 	return out;
 }
 

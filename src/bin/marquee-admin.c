@@ -209,6 +209,8 @@ main(int argc, char *argv[])
 	char		 err[512];
 	int		 ch, rc;
 
+	arena_json_setup();
+
 	while ((ch = getopt(argc, argv, "c:")) != -1) {
 		if (ch != 'c')
 			usage();

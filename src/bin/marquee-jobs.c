@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "core/arena.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -72,6 +73,8 @@ main(int argc, char *argv[])
 	const char		*path = NULL;
 	char			 err[512];
 	int			 ch;
+
+	arena_json_setup();
 
 	while ((ch = getopt(argc, argv, "c:")) != -1) {
 		if (ch != 'c') {

@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "core/arena.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/master.h"
@@ -27,6 +28,8 @@ main(int argc, char *argv[])
 	const char	*path = NULL;
 	char		 err[512];
 	int		 ch, rc;
+
+	arena_json_setup();
 
 	while ((ch = getopt(argc, argv, "c:")) != -1) {
 		switch (ch) {

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/arena.h"
 #include "bookings/checkout.h"
 #include "bookings/pages.h"
 #include "core/config.h"
@@ -336,7 +337,7 @@ pay(struct request *r, int64_t id, struct payment *p, const char *key)
 	p->details = NULL;
 	dump = json_dumps(err, JSON_COMPACT);
 	idempotency_store(r->a, r->user_id, key, p->status, dump);
-	free(dump);
+	arena_json_free(dump);
 	rf.status = p->status;
 	rf.code = p->code;
 	rf.reason = arena_strdup(r->a, json_string_value(json_object_get(

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/arena.h"
 #include "admin/admin.h"
 #include "catalog/catalog.h"
 #include "catalog/pages.h"
@@ -125,7 +126,7 @@ expand(struct request *r, int bulk, json_t *t, json_t *errors,
 	json = json_dumps(times, JSON_COMPACT);
 	res = db_q(r->a, expand_sql, 5, from, to, json, json_string_value(
 	    json_object_get(t, "timezone")), db_id(r->a, SET_MAX));
-	free(json);
+	arena_json_free(json);
 	json_decref(times);
 	if (res == NULL) {
 		db_fail_reply(r, DB_ERROR);

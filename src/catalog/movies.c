@@ -113,8 +113,8 @@ save_genres_cast(struct arena *a, int64_t id, json_t *genres, json_t *cast)
 	if (ok)
 		ok = db_q(a, "SELECT movie_search_refresh($1)", 1,
 		    db_id(a, id)) != NULL;
-	free(g);
-	free(c);
+	arena_json_free(g);
+	arena_json_free(c);
 	return ok ? 0 : -1;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/arena.h"
 #include "catalog/catalog.h"
 #include "catalog/pages.h"
 #include "core/config.h"
@@ -63,7 +64,7 @@ filter_options(struct arena *a)
 	    "cities", db_json(res, 0, 1));
 	if (cache_up() && (text = json_dumps(opts, JSON_COMPACT)) != NULL) {
 		cache_set(key, text, strlen(text), cfg.cache_ttl);
-		free(text);
+		arena_json_free(text);
 	}
 	return opts;
 }

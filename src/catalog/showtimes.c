@@ -235,7 +235,7 @@ notify_bookings(struct arena *a, const char *sid, const char *kind,
 	    "FROM (SELECT DISTINCT booking_id AS id FROM showtime_seats "
 	    "      WHERE showtime_id = $1 AND booking_id IS NOT NULL) b", 3,
 	    sid, kind, p);
-	free(p);
+	arena_json_free(p);
 	return res ? atoi(PQcmdTuples(res)) : -1;
 }
 

@@ -22,7 +22,7 @@ layout_literal(struct arena *a, json_t *layout)
 	char	*s = json_dumps(layout, JSON_COMPACT), *out;
 
 	out = arena_strdup(a, s ? s : "[]");
-	free(s);
+	arena_json_free(s);
 	return out;
 }
 

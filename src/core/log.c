@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/arena.h"
 #include "log.h"
 #include "util.h"
 
@@ -50,7 +51,7 @@ log_json(enum log_level lvl, json_t *obj)
 	line[n] = '\n';		/* json_dumps leaves room for the NUL */
 	w = write(STDERR_FILENO, line, n + 1);
 	(void)w;
-	free(line);
+	arena_json_free(line);
 }
 
 void

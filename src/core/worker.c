@@ -144,6 +144,7 @@ serve(FCGX_Request *fr, struct arena *a, struct buf *body, struct buf *out)
 	r.resp.body = body;
 	r.resp.status = 500;
 	r.start_usec = now_usec();
+	arena_json_begin(a);
 	buf_reset(body);
 	worker_dispatch(&r);
 	buf_reset(out);
@@ -151,6 +152,7 @@ serve(FCGX_Request *fr, struct arena *a, struct buf *body, struct buf *out)
 	FCGX_PutStr(out->data, (int)out->len, fr->out);
 	worker_log_request(&r);
 	arena_reset(a);
+	arena_json_end();
 	if (body->cap > BODY_KEEP)
 		buf_free(body);
 	if (out->cap > BODY_KEEP)

@@ -26,7 +26,7 @@ notify_queue(struct arena *a, const char *kind, json_t *payload)
 
 	res = db_q(a, "INSERT INTO outbox (kind, payload) VALUES ($1, $2::jsonb)",
 	    2, kind, p);
-	free(p);
+	arena_json_free(p);
 	return res ? 0 : -1;
 }
 

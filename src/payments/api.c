@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include "core/arena.h"
 #include "admin/admin.h"
 #include "core/config.h"
 #include "core/request.h"
@@ -62,7 +63,7 @@ payments_request_hash(struct arena *a, const char *type, json_t *body)
 	sodium_memzero(key, sizeof(key));
 	if (canon != NULL) {
 		sodium_memzero(canon, strlen(canon));	/* card details */
-		free(canon);
+		arena_json_free(canon);
 	}
 	hex_encode(hex, h, sizeof(h));
 	return hex;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/arena.h"
 #include "catalog/catalog.h"
 #include "core/request.h"
 #include "core/util.h"
@@ -213,7 +214,7 @@ hold_ctx(struct arena *a, json_t *mine, const char *until)
 	    "total", seating_money(a, num(mine, "total_cents"),
 	    str(mine, "currency")), "expires_at", str(mine, "expires_at"),
 	    "until", until, "json", dump != NULL ? dump : "");
-	free(dump);
+	arena_json_free(dump);
 	return out;
 }
 

@@ -4,6 +4,7 @@
 
 #include <curl/curl.h>
 
+#include "core/arena.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -68,7 +69,7 @@ live_publish(int64_t showtime, json_t *seats)
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
 	rc = curl_easy_perform(curl);
-	free(body);
+	arena_json_free(body);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
 	if (rc != CURLE_OK || code < 200 || code > 299) {

@@ -61,6 +61,48 @@ START_TEST(test_arena_alloc_and_reset)
 }
 END_TEST
 
+/*
+ * jansson inside a request: its memory comes from the arena and goes back
+ * at the reset; values made before (heap) and strings from json_dumps
+ * are released where they came from.
+ */
+START_TEST(test_arena_json)
+{
+	struct arena	 a;
+	json_t		*before, *in;
+	char		*text, *p;
+	size_t		 used;
+
+	arena_init(&a);
+	before = json_pack("{s:s}", "made", "outside");
+	ck_assert_uint_eq(a.total, 0);
+	arena_json_begin(&a);
+	in = json_pack("{s:[i,i,i],s:s}", "seats", 1, 2, 3, "title", "Heat");
+	ck_assert_uint_gt(a.total, 0);
+	json_object_set(in, "before", before);
+	text = json_dumps(in, JSON_COMPACT | JSON_SORT_KEYS);
+	ck_assert_str_eq(text, "{\"before\":{\"made\":\"outside\"},"
+	    "\"seats\":[1,2,3],\"title\":\"Heat\"}");
+	arena_json_free(text);
+	used = a.total;
+	json_decref(in);		/* nothing freed: the arena keeps it */
+	ck_assert_uint_eq(a.total, used);
+	ck_assert_int_eq(json_object_size(before), 1);
+	json_decref(before);		/* the heap one goes back to malloc */
+	arena_reset(&a);
+	arena_json_end();
+	ck_assert_uint_eq(a.total, 0);
+	in = json_pack("[s]", "after");	/* outside again: the heap */
+	ck_assert_uint_eq(a.total, 0);
+	json_decref(in);
+	/* The blocks stay for the next request. */
+	p = arena_alloc(&a, 64);
+	arena_reset(&a);
+	ck_assert_ptr_eq(arena_alloc(&a, 64), p);
+	arena_free(&a);
+}
+END_TEST
+
 START_TEST(test_buf)
 {
 	struct buf	 b = BUF_INIT;
@@ -326,7 +368,9 @@ main(void)
 	SRunner	*sr;
 	int	 failed;
 
+	arena_json_setup();	/* as every program does first */
 	tcase_add_test(tc, test_arena_alloc_and_reset);
+	tcase_add_test(tc, test_arena_json);
 	tcase_add_test(tc, test_buf);
 	tcase_add_test(tc, test_config_file_and_env);
 	tcase_add_test(tc, test_metrics);

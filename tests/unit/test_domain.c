@@ -135,7 +135,7 @@ START_TEST(test_best_available)
 	/* Centre of the row, about two thirds back (row C of A-D). */
 	s = best(empty, 3);
 	ck_assert_str_eq(s, "[\"C3\",\"C4\",\"C5\"]");
-	free(s);
+	arena_json_free(s);
 	/* Row C: C1 free, C2 sold, C3-C6 free, C7 sold.  C4-C5 is nearest
 	 * the centre but would strand C3 and C6; C3-C4 strands nothing. */
 	s = best(strand, 2);
