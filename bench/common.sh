@@ -1,7 +1,8 @@
 # Shared by bench/foundation.sh and bench/login.sh (sourced, not run).
 #
 # Sets ROOT, INST, PORT, URL, VAR, CONF from the first argument (bench, the
-# default, or dev) and provides wrk_run, which runs wrk and parses its report.
+# default, or dev) and provides wrk_run, which runs wrk and parses its report
+# (W_RPS, W_P50, W_P99, ..., and W_CPU, the CPU time per request of each part).
 
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
 INST=bench
@@ -52,6 +53,7 @@ wrk_run() {
 	shift
 	W_CMD="wrk --latency $*"
 	out=$OUT/$name.txt
+	cpu_mark
 	wrk --latency "$@" >"$out" 2>&1 || die "wrk failed: $(cat "$out")"
 	W_RPS=$(awk '/^Requests\/sec:/ {print $2}' "$out")
 	W_P50=$(ms "$(awk '$1 == "50%" {print $2}' "$out")")
@@ -62,6 +64,8 @@ wrk_run() {
 	W_ERR=$(awk '/Socket errors:/ {for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) s += $i + 0; print s + 0}' "$out")
 	W_ERR=${W_ERR:-0}
 	[[ -n $W_RPS ]] || die "could not read wrk's report: $(cat "$out")"
+	cpu_per_request "$W_REQS"
+	W_CPU=$CPU_LINE
 }
 
 # ratio A B: A / B with two decimals.
@@ -88,4 +92,77 @@ machine() {
 	printf '%s, %s CPUs, %s, %s, load average %s\n' "$(uname -srm)" "$(nproc)" \
 		"$(awk '/MemTotal/ {printf "%.0f GiB RAM", $2 / 1048576}' /proc/meminfo)" \
 		"$(wrk --version 2>&1 | head -n1 | cut -d' ' -f1-2)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# ------------------------------------------------ CPU time per request
+#
+# cpu_mark, then a run, then cpu_per_request N: the CPU time (user + system)
+# each part of the instance used during the run, divided by the N requests
+# it served, in microseconds: where a request's cost goes, read from
+# /proc/<pid>/stat of nginx, marquee (master and workers, not the jobs
+# process), PostgreSQL (postmaster and backends) and memcached, and wrk's
+# own from the shell's children times.  Sets CPU_LINE.
+
+# part_pids PART: the pids of one part of the instance.
+part_pids() {
+	local p
+	case $1 in
+	nginx) p=$(cat -- "$VAR/run/nginx.pid" 2>/dev/null) ;;
+	marquee) p=$(cat -- "$VAR/run/marquee.pid" 2>/dev/null) ;;
+	postgres) p=$(head -n1 -- "$VAR/pgdata/postmaster.pid" 2>/dev/null) ;;
+	memcached) p=$(cat -- "$VAR/run/memcached.pid" 2>/dev/null) ;;
+	esac
+	[[ -n $p ]] || return 0
+	echo "$p"
+	pgrep -P "$p" || true
+}
+
+# part_ticks PART: CPU clock ticks used so far by its live processes.
+part_ticks() {
+	local p t=0 f
+	for p in $(part_pids "$1"); do
+		f=$(cut -d')' -f2- "/proc/$p/stat" 2>/dev/null) || continue
+		# after "pid (comm)": field 12 is utime, 13 stime
+		t=$((t + $(awk '{print $12 + $13}' <<<"$f")))
+	done
+	echo "$t"
+}
+
+# children_ticks: CPU of the shell's finished children (wrk), in ticks, in
+# CHILD_TICKS.  "times" runs in this shell (a $(...) would be a subshell
+# with children of its own).
+children_ticks() {
+	local f
+	f=$(mktemp)
+	times >"$f"
+	CHILD_TICKS=$(awk -v hz="$(getconf CLK_TCK)" 'NR == 2 {
+		split($1, u, /[ms]/); split($2, s, /[ms]/)
+		printf "%d", ((u[1] + s[1]) * 60 + u[2] + s[2]) * hz }' "$f")
+	rm -f -- "$f"
+}
+
+# per_request TICKS N HZ: microseconds a request.
+per_request() {
+	awk -v d="$1" -v n="$2" -v hz="$3" 'BEGIN { printf "%.0f", (n > 0) ? d * 1e6 / hz / n : 0 }'
+}
+
+CPU_PARTS=(nginx marquee postgres memcached)
+cpu_mark() {
+	local p
+	CPU_MARK=()
+	for p in "${CPU_PARTS[@]}"; do CPU_MARK+=("$(part_ticks "$p")"); done
+	children_ticks
+	CPU_MARK_WRK=$CHILD_TICKS
+}
+
+cpu_per_request() {
+	local n=$1 hz i d line=""
+	hz=$(getconf CLK_TCK)
+	for i in "${!CPU_PARTS[@]}"; do
+		d=$(($(part_ticks "${CPU_PARTS[$i]}") - CPU_MARK[i]))
+		line+="${CPU_PARTS[$i]} $(per_request "$d" "$n" "$hz"), "
+	done
+	children_ticks
+	line+="wrk $(per_request "$((CHILD_TICKS - CPU_MARK_WRK))" "$n" "$hz")"
+	CPU_LINE="CPU us/request: $line"
 }

@@ -3,9 +3,13 @@
  */
 #include <string.h>
 
+#include <sodium.h>
+
 #include "catalog/catalog.h"
 #include "catalog/movies.h"
+#include "core/config.h"
 #include "core/request.h"
+#include "core/util.h"
 #include "store/cache.h"
 #include "store/db.h"
 
@@ -93,19 +97,53 @@ movies_api_get(struct request *r)
 	resp_json(r, 200, json_pack("{s:o}", "movie", m));
 }
 
-/* GET /v1/movies/{movie}/listings */
+/*
+ * The cache key of a movie's listings for these inputs: the catalog's
+ * generation (any admin change makes it unreachable), the movie, the
+ * date, and a hash of the city (any bytes a client sends; memcached keys
+ * are short and printable).
+ */
+static char *
+listings_key(struct arena *a, int64_t id, const char *date, const char *city)
+{
+	unsigned char	 h[16];
+	char		 hex[2 * sizeof(h) + 1];
+
+	crypto_generichash(h, sizeof(h), (const unsigned char *)(city ? city : ""),
+	    city ? strlen(city) : 0, NULL, 0);
+	hex_encode(hex, h, sizeof(h));
+	return cache_gen_key(a, CATALOG_NS, arena_printf(a,
+	    "listings:%lld:%s:%s%s", (long long)id, date ? date : "-",
+	    city ? "c" : "-", city ? hex : ""));
+}
+
+/*
+ * GET /v1/movies/{movie}/listings: kept whole in memcached for page_ttl
+ * seconds (the seats-left figures lag by at most that); an admin change
+ * bumps the generation, so the next request reads PostgreSQL again.
+ */
 void
 movies_api_listings(struct request *r)
 {
-	int64_t	 id;
-	json_t	*m, *theatres;
-	int	 dberr;
+	int64_t		 id;
+	json_t		*m, *theatres;
+	const char	*date = in_str(r, "date"), *city = in_str(r, "city");
+	char		*key, *hit;
+	size_t		 len;
+	int		 dberr;
 
 	if ((id = catalog_movie_or_reply(r)) == 0)
 		return;
+	if (city != NULL && *city == '\0')
+		city = NULL;
+	key = listings_key(r->a, id, date, city);
+	if ((hit = cache_get(r->a, key, &len)) != NULL) {
+		resp_text(r, 200, "application/json; charset=utf-8", hit, len);
+		resp_header(r, "X-Cache", "hit");
+		return;
+	}
 	m = catalog_movie_json(r->a, id);
-	theatres = catalog_listings(r->a, id, in_str(r, "date"), 0,
-	    in_str(r, "city"), &dberr);
+	theatres = catalog_listings(r->a, id, date, 0, city, &dberr);
 	if (m == NULL || theatres == NULL) {
 		json_decref(m);
 		json_decref(theatres);
@@ -114,6 +152,9 @@ movies_api_listings(struct request *r)
 	}
 	resp_json(r, 200, json_pack("{s:o,s:o}", "movie", m,
 	    "theatres", theatres));
+	if (cfg.page_ttl > 0)
+		cache_set(key, r->resp.body->data, r->resp.body->len,
+		    cfg.page_ttl);
 }
 
 /* The answer to a movie write. */

@@ -1446,6 +1446,42 @@ test('cache: the home page and listings show a catalog change on the very next r
 	assert.equal((await listings(m.id)).theatres[0].theatre.name, `Cache Hall ${RUN}`);
 });
 
+test('cache: listings JSON is kept whole for a few seconds per movie, date and city; seats left catch up within page_ttl', async () => {
+	const ttl = Number((readFileSync(CONF, 'utf8').match(/^\s*page_ttl\s*=\s*(\d+)/m) || [])[1] || 5);
+	const m = await newMovie();
+	const t = await newTheatre();
+	const other = await newTheatre({ city: `Otherville ${RUN}` });
+	const [s] = await schedule(t, [item(m, 'Main', daysAhead(2, 19))]);
+	const [o] = await schedule(other, [item(m, 'Main', daysAhead(2, 19))]);
+	const date = `?date=${localDate(s.starts_at, t.timezone)}`;
+	const first = await api('GET', `/v1/movies/${m.id}/listings${date}`);
+	expectStatus(first, 200);
+	assert.equal(first.headers.get('x-cache'), null, 'the first answer is read from PostgreSQL');
+	const again = await api('GET', `/v1/movies/${m.id}/listings${date}`);
+	assert.equal(again.headers.get('x-cache'), 'hit', 'the second answer comes from memcached');
+	assert.equal(again.text, first.text, 'the cached answer is the same bytes');
+	assert.equal(again.headers.get('content-type'), first.headers.get('content-type'));
+	// Each city (any spelling a client sends) and each date is its own entry.
+	const here = await api('GET', `/v1/movies/${m.id}/listings${date}&city=${encodeURIComponent(t.city)}`);
+	assert.deepEqual(listed(expectStatus(here, 200)), { [t.id]: [s.id] });
+	const there = await api('GET', `/v1/movies/${m.id}/listings${date}&city=${encodeURIComponent(other.city)}`);
+	assert.deepEqual(listed(expectStatus(there, 200)), { [other.id]: [o.id] });
+	assert.deepEqual(listed(expectStatus(await api('GET', `/v1/movies/${m.id}/listings?date=2020-01-01`), 200)), {});
+	// A pick is not an admin change: the count may lag, by page_ttl at most.
+	const seatsOf = (body) => body.theatres.find((e) => e.theatre.id === t.id).showtimes[0].seats_available;
+	const before = seatsOf(again.json);
+	expectStatus(await api('POST', `/v1/theatre/${t.id}/pick_seats`,
+		{ token: customer, body: { showtime_id: s.id, seats: ['A1', 'A2'] } }), 201);
+	const picked = Date.now();
+	let now;
+	for (;;) {
+		now = await api('GET', `/v1/movies/${m.id}/listings${date}`);
+		if (seatsOf(expectStatus(now, 200)) === before - 2 || Date.now() - picked > (ttl + 2) * 1000) break;
+		await sleep(250);
+	}
+	assert.equal(seatsOf(now.json), before - 2, `seats left still ${seatsOf(now.json)} ${ttl + 2} s after a pick`);
+});
+
 // --- memcached: stop it, check the site, start it again as ./stack does.
 
 const MC_PID = path.join(VAR, 'run', 'memcached.pid');
