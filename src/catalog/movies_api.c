@@ -99,22 +99,29 @@ movies_api_get(struct request *r)
 
 /*
  * The cache key of a movie's listings for these inputs: the catalog's
- * generation (any admin change makes it unreachable), the movie, the
- * date, and a hash of the city (any bytes a client sends; memcached keys
- * are short and printable).
+ * generation (any admin change, a rename or a removal included, makes it
+ * unreachable), then a hash of the movie as the path names it (id or
+ * slug), the date and the city: any bytes a client sends, and memcached
+ * keys are short and printable.
  */
 static char *
-listings_key(struct arena *a, int64_t id, const char *date, const char *city)
+listings_key(struct arena *a, const char *movie, const char *date,
+    const char *city)
 {
-	unsigned char	 h[16];
-	char		 hex[2 * sizeof(h) + 1];
+	crypto_generichash_state st;
+	unsigned char		 h[16];
+	char			 hex[2 * sizeof(h) + 1];
+	const char		*part[3] = { movie, date, city };
+	size_t			 i;
 
-	crypto_generichash(h, sizeof(h), (const unsigned char *)(city ? city : ""),
-	    city ? strlen(city) : 0, NULL, 0);
+	crypto_generichash_init(&st, NULL, 0, sizeof(h));
+	for (i = 0; i < 3; i++)		/* each with its NUL: no run-ons */
+		crypto_generichash_update(&st, (const unsigned char *)
+		    (part[i] ? part[i] : ""), part[i] ? strlen(part[i]) + 1 : 0);
+	crypto_generichash_final(&st, h, sizeof(h));
 	hex_encode(hex, h, sizeof(h));
-	return cache_gen_key(a, CATALOG_NS, arena_printf(a,
-	    "listings:%lld:%s:%s%s", (long long)id, date ? date : "-",
-	    city ? "c" : "-", city ? hex : ""));
+	return cache_gen_key(a, CATALOG_NS, arena_printf(a, "listings:%s",
+	    hex));
 }
 
 /*
@@ -132,16 +139,17 @@ movies_api_listings(struct request *r)
 	size_t		 len;
 	int		 dberr;
 
-	if ((id = catalog_movie_or_reply(r)) == 0)
-		return;
 	if (city != NULL && *city == '\0')
 		city = NULL;
-	key = listings_key(r->a, id, date, city);
+	/* Before any read of PostgreSQL: see cache.h on generations. */
+	key = listings_key(r->a, req_param(r, "movie"), date, city);
 	if ((hit = cache_get(r->a, key, &len)) != NULL) {
 		resp_text(r, 200, "application/json; charset=utf-8", hit, len);
 		resp_header(r, "X-Cache", "hit");
 		return;
 	}
+	if ((id = catalog_movie_or_reply(r)) == 0)
+		return;
 	m = catalog_movie_json(r->a, id);
 	theatres = catalog_listings(r->a, id, date, 0, city, &dberr);
 	if (m == NULL || theatres == NULL) {

@@ -31,7 +31,9 @@ int	 cache_ping(void);
 /*
  * Generations: every key built with cache_gen_key() carries the current
  * generation of its namespace ("catalog"), so bumping the generation
- * makes all of them unreachable at once.
+ * makes all of them unreachable at once.  Build the key before reading
+ * PostgreSQL: a value read before a change committed then lands under the
+ * generation the change's bump leaves behind, never under the new one.
  */
 uint64_t cache_generation(const char *ns);
 void	 cache_bump(const char *ns);

@@ -1480,6 +1480,14 @@ test('cache: listings JSON is kept whole for a few seconds per movie, date and c
 		await sleep(250);
 	}
 	assert.equal(seatsOf(now.json), before - 2, `seats left still ${seatsOf(now.json)} ${ttl + 2} s after a pick`);
+	// Removed while its listings sit in the cache (by id and by slug): gone at once.
+	assert.equal((await api('GET', `/v1/movies/${m.slug}/listings${date}`)).status, 200);
+	assert.equal((await api('GET', `/v1/movies/${m.slug}/listings${date}`)).headers.get('x-cache'), 'hit');
+	expectStatus(await api('DELETE', `/v1/movies/${m.id}/remove_movie`, { token: admin }), 204);
+	for (const ref of [m.id, m.slug]) {
+		const gone = await api('GET', `/v1/movies/${ref}/listings${date}`);
+		assert.equal(gone.status, 404, `listings of a removed movie (${ref}) still answered from the cache`);
+	}
 });
 
 // --- memcached: stop it, check the site, start it again as ./stack does.
