@@ -20,6 +20,15 @@
 #define FILTERS_KEY	"filters"
 #define SEARCH_LIMIT	20
 #define DAYS_SHOWN	7
+#define SQL_NUM(n)	#n
+#define SQL_INT(n)	SQL_NUM(n)
+/* The day links from t.d, "today" (see day_links); $1 the chosen date. */
+#define DAY_LINKS_SELECT \
+	"SELECT to_char(d + n, 'YYYY-MM-DD'), CASE n WHEN 0 THEN 'Today' " \
+	"  WHEN 1 THEN 'Tomorrow' ELSE to_char(d + n, 'Dy FMDD Mon') END, " \
+	"  to_char(coalesce($1::date, d), 'FMDay FMDD FMMonth YYYY'), " \
+	"  to_char(d, 'YYYY-MM-DD') " \
+	"FROM t, generate_series(0, " SQL_INT(DAYS_SHOWN) " - 1) n ORDER BY n"
 
 /* The trailer hosts whose players may be embedded (privacy-friendly). */
 static const char *const embeddable[] = {
@@ -187,16 +196,18 @@ day_links(struct request *r, const char *base, const char *tz,
 	json_t		*days;
 	int		 i;
 
-	res = db_q(r->a, "WITH t AS (SELECT CASE WHEN $1::text IS NULL THEN "
-	    "  (SELECT coalesce(min((now() AT TIME ZONE timezone)::date), "
-	    "   current_date) FROM theatres WHERE deleted_at IS NULL) "
-	    "  ELSE (now() AT TIME ZONE $1)::date END AS d) "
-	    "SELECT to_char(d + n, 'YYYY-MM-DD'), CASE n WHEN 0 THEN 'Today' "
-	    "  WHEN 1 THEN 'Tomorrow' ELSE to_char(d + n, 'Dy FMDD Mon') END, "
-	    "  to_char(coalesce($2::date, d), 'FMDay FMDD FMMonth YYYY'), "
-	    "  to_char(d, 'YYYY-MM-DD') "
-	    "FROM t, generate_series(0, $3::int - 1) n ORDER BY n", 3, tz,
-	    *date, arena_printf(r->a, "%d", DAYS_SHOWN));
+	/*
+	 * Two statements, not one with "CASE WHEN $1 IS NULL": PostgreSQL
+	 * planned that one again on every call (an optional parameter makes
+	 * each custom plan look cheaper than the generic one).
+	 */
+	if (tz == NULL)
+		res = db_q(r->a, "WITH t AS (SELECT coalesce(min((now() AT TIME "
+		    "ZONE timezone)::date), current_date) AS d FROM theatres "
+		    "WHERE deleted_at IS NULL) " DAY_LINKS_SELECT, 1, *date);
+	else
+		res = db_q(r->a, "WITH t AS (SELECT (now() AT TIME ZONE $2)::date "
+		    "AS d) " DAY_LINKS_SELECT, 2, *date, tz);
 	if (res == NULL || PQntuples(res) == 0)
 		return NULL;
 	if (*date == NULL)
