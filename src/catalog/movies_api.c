@@ -126,7 +126,8 @@ listings_key(struct arena *a, const char *movie, const char *date,
 
 /*
  * GET /v1/movies/{movie}/listings: kept whole in memcached for page_ttl
- * seconds (the seats-left figures lag by at most that); an admin change
+ * seconds (the seats-left figures, and a showtime that has just begun
+ * leaving the list, lag by at most that); an admin change or a rating
  * bumps the generation, so the next request reads PostgreSQL again.
  */
 void

@@ -13,6 +13,7 @@ static const char *const metric_names[M__MAX] = {
 	[M_CACHE_HITS] = "marquee_cache_hits_total",
 	[M_CACHE_MISSES] = "marquee_cache_misses_total",
 	[M_CACHE_ERRORS] = "marquee_cache_errors_total",
+	[M_CACHE_TOO_LARGE] = "marquee_cache_too_large_total",
 	[M_WORKER_RESTARTS] = "marquee_worker_restarts_total",
 	[M_RATE_LIMITED] = "marquee_rate_limited_total",
 	[M_HOLDS] = "marquee_holds_total",

@@ -23,6 +23,7 @@ enum metric {
 	M_CACHE_HITS,
 	M_CACHE_MISSES,
 	M_CACHE_ERRORS,
+	M_CACHE_TOO_LARGE,	/* values not stored: over the item size */
 	M_WORKER_RESTARTS,
 	M_RATE_LIMITED,
 	M_HOLDS,

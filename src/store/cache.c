@@ -13,6 +13,13 @@
 
 /* A server that fails is skipped for this long before it is retried. */
 #define RETRY_SECONDS	2
+/*
+ * The largest value stored: memcached's default item size (1 MiB) less
+ * room for the key and the item header.  A larger one is not stored (the
+ * caller answers from PostgreSQL each time); it is not a failure of the
+ * server, so memcached stays in use for everything else.
+ */
+#define VALUE_MAX	(1024 * 1024 - 4096)
 
 static memcached_st	*mc;
 static int		 last_ok = 1;
@@ -127,7 +134,15 @@ cache_set(const char *key, const char *val, size_t len, int ttl)
 
 	if (mc == NULL || skipping())
 		return -1;
+	if (len > VALUE_MAX) {
+		metrics_inc(M_CACHE_TOO_LARGE);
+		return -1;
+	}
 	rc = memcached_set(mc, key, strlen(key), val, len, (time_t)ttl, 0);
+	if (rc == MEMCACHED_E2BIG) {	/* a server with a smaller limit */
+		metrics_inc(M_CACHE_TOO_LARGE);
+		return -1;
+	}
 	if (rc != MEMCACHED_SUCCESS && rc != MEMCACHED_BUFFERED) {
 		failed("set", rc);
 		return -1;

@@ -141,10 +141,10 @@ check_result(const struct vresult *r, int rc)
 		abort();
 	if ((text = json_dumps(r->values, 0)) == NULL)
 		abort();
-	free(text);
+	arena_json_free(text);
 	if ((text = json_dumps(r->errors, 0)) == NULL)
 		abort();
-	free(text);
+	arena_json_free(text);
 }
 
 static void

@@ -1490,6 +1490,46 @@ test('cache: listings JSON is kept whole for a few seconds per movie, date and c
 	}
 });
 
+test('cache: a listings answer too large for memcached is answered from PostgreSQL each time, and the cache stays up for the rest', async () => {
+	const m = await newMovie();
+	const t = await newTheatre();
+	// 80 one-seat auditoriums with 10 showtimes a day for 5 days: 4,000
+	// showtimes, over memcached's 1 MiB item size as JSON.
+	sql(`INSERT INTO auditoriums (theatre_id, name, layout, capacity)
+		SELECT ${t.id}, 'Big ' || a, '{s}', 1 FROM generate_series(1, 80) a`);
+	sql(`INSERT INTO showtimes (movie_id, auditorium_id, starts_at, ends_at, base_price_cents)
+		SELECT ${m.id}, au.id, st, st + interval '1 hour', 1000
+		  FROM auditoriums au,
+		       generate_series(1, 5) d, generate_series(0, 9) k,
+		       LATERAL (SELECT date_trunc('day', now()) + d * interval '1 day'
+		                       + interval '10 hours' + k * interval '90 minutes' AS st) x
+		 WHERE au.theatre_id = ${t.id} AND au.name LIKE 'Big %'`);
+	const count = (text) => (text.match(/"seats_available"/g) || []).length;
+	const counter = async (name) => Number(((await api('GET', '/metrics')).text.match(new RegExp(`^${name} (\\d+)`, 'm')) || [])[1] || 0);
+	const tooLarge = () => counter('marquee_cache_too_large_total');
+	const errors = () => counter('marquee_cache_errors_total');
+	const before = await tooLarge();
+	const errorsBefore = await errors();
+	for (let i = 0; i < 2; i++) {
+		const r = await api('GET', `/v1/movies/${m.id}/listings`);
+		assert.equal(r.status, 200);
+		assert.ok(r.text.length > 1024 * 1024, `the answer is ${r.text.length} bytes`);
+		assert.equal(count(r.text), 4000, 'every showtime is listed');
+		assert.equal(r.headers.get('x-cache'), null, 'not from the cache');
+	}
+	assert.ok(await tooLarge() >= before + 2, 'the values not stored are counted');
+	assert.equal(await errors(), errorsBefore, 'a value too large is not counted as a memcached failure');
+	const rz = await api('GET', '/readyz');
+	assert.equal(rz.json.cache, 'up', 'a value too large is not a failure of memcached');
+	// Other answers are still cached by the same workers.
+	const small = await newMovie();
+	const [s] = await schedule(t, [item(small, 'Main', daysAhead(2, 20))]);
+	let hit = null;
+	for (let i = 0; i < 10 && hit !== 'hit'; i++) hit = (await api('GET', `/v1/movies/${small.id}/listings`)).headers.get('x-cache');
+	assert.equal(hit, 'hit', 'small listings are cached again');
+	assert.deepEqual(listed(await listings(small.id)), { [t.id]: [s.id] });
+});
+
 // --- memcached: stop it, check the site, start it again as ./stack does.
 
 const MC_PID = path.join(VAR, 'run', 'memcached.pid');

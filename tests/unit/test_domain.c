@@ -140,29 +140,29 @@ START_TEST(test_best_available)
 	 * the centre but would strand C3 and C6; C3-C4 strands nothing. */
 	s = best(strand, 2);
 	ck_assert_str_eq(s, "[\"C3\",\"C4\"]");
-	free(s);
+	arena_json_free(s);
 	/* A group never straddles an aisle. */
 	s = best(aisle, 3);
 	ck_assert_str_eq(s, "[\"C3\",\"C4\",\"C5\"]");
-	free(s);
+	arena_json_free(s);
 	s = best(aisle, 4);
 	ck_assert_str_eq(s, "[]");
-	free(s);
+	arena_json_free(s);
 	/* No two adjacent free seats: nothing rather than a split group. */
 	s = best(full, 2);
 	ck_assert_str_eq(s, "[]");
-	free(s);
+	arena_json_free(s);
 	/* Wheelchair spaces are not offered as best available. */
 	s = best(wheel, 1);
 	ck_assert_str_eq(s, "[]");
-	free(s);
+	arena_json_free(s);
 	/* Limits. */
 	s = best(empty, 0);
 	ck_assert_str_eq(s, "[]");
-	free(s);
+	arena_json_free(s);
 	s = best(empty, 11);
 	ck_assert_str_eq(s, "[]");
-	free(s);
+	arena_json_free(s);
 }
 END_TEST
 
