@@ -62,14 +62,12 @@ STATIC=$(awk '/location \^~ \/static\// {f = 1} f && /alias/ {sub(/;$/, "", $2);
 [[ -d $STATIC ]] || die "cannot find the static directory in $VAR/nginx/nginx.conf"
 BENCH_DIR=${STATIC%/}/bench
 STATIC_FILE=$BENCH_DIR/catalog-movie.html
-MC_PID_FILE=$VAR/run/memcached.pid
-MC_CMD=()
-MC_STOPPED=0
 
 cleanup() {
 	rm -f -- "$STATIC_FILE"
 	rmdir -- "$BENCH_DIR" 2>/dev/null || true
-	# memcached comes back even when the run failed half-way.
+	# memcached comes back even when the run failed half-way (MC_STOPPED:
+	# stop_memcached and start_memcached in common.sh).
 	if ((MC_STOPPED)); then
 		start_memcached || true
 	fi
@@ -79,48 +77,6 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
-
-# ----------------------------------------------------------- memcached
-
-# Restarts memcached with exactly the command line it ran with (the stack's).
-start_memcached() {
-	local port
-	setsid "${MC_CMD[@]}" </dev/null >>"$VAR/log/memcached.log" 2>&1 &
-	echo "$!" >"$MC_PID_FILE"
-	MC_STOPPED=0
-	port=$(conf_value memcached | cut -d, -f1 | cut -d: -f2)
-	for _ in $(seq 50); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
-		sleep 0.1
-	done
-	die "memcached did not come back on port $port"
-}
-
-stop_memcached() {
-	local pid
-	pid=$(cat "$MC_PID_FILE")
-	[[ $(readlink "/proc/$pid/exe") == */memcached ]] || die "$MC_PID_FILE does not name a running memcached"
-	mapfile -d '' -t MC_CMD <"/proc/$pid/cmdline"
-	kill -TERM "$pid"
-	MC_STOPPED=1
-	for _ in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	die "memcached (pid $pid) did not stop"
-}
-
-cache_state() { curl -fsS "$URL/readyz" | sed -n 's/.*"cache":"\([a-z]*\)".*/\1/p'; }
-
-wait_cache() {
-	for _ in $(seq 100); do
-		[[ $(cache_state) == "$1" ]] && return 0
-		# Each worker notices on its own; a few requests reach them all.
-		curl -fsS -o /dev/null "$URL/healthz" -o /dev/null "$URL/" || true
-		sleep 0.1
-	done
-	die "/readyz does not report the cache $1"
-}
 
 # ------------------------------------------------------------ the movie
 
@@ -199,14 +155,14 @@ LN_LINE=$M_LINE
 M_RPS= M_CPU=skipped LN_CPU=skipped
 if [[ ${BENCH_STOP_MEMCACHED:-1} != 0 ]]; then
 	stop_memcached
-	wait_cache down
+	wait_cache down "$URL/healthz" "$URL/"
 	M_XCACHE=$(x_cache "$MOVIE_URL")
 	wrk_run nocache "${WRK[@]}" "$MOVIE_URL"
 	M_RPS=$W_RPS M_P50=$W_P50 M_P99=$W_P99 M_BAD=$((W_BAD + W_ERR)) M_CMD=$W_CMD M_CPU=$W_CPU
 	wrk_run listings-nocache "${WRK[@]}" "$LISTINGS_URL"
 	LN_RPS=$W_RPS LN_P50=$W_P50 LN_P99=$W_P99 LN_BAD=$((W_BAD + W_ERR)) LN_CMD=$W_CMD LN_CPU=$W_CPU
 	start_memcached
-	wait_cache up
+	wait_cache up "$URL/healthz" "$URL/"
 	M_LINE="$(printf '%10s %8s %8s %8s' "$M_RPS" "$M_P50" "$M_P99" "$M_BAD")  $M_CMD   (memcached stopped; X-Cache: ${M_XCACHE:-none})"
 	LN_LINE="$(printf '%10s %8s %8s %8s' "$LN_RPS" "$LN_P50" "$LN_P99" "$LN_BAD")  $LN_CMD   (memcached stopped)"
 	echo "5. movie page, no cache: $M_RPS req/s  p50 $M_P50 ms  p99 $M_P99 ms (memcached stopped, then started again)"

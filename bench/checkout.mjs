@@ -25,13 +25,14 @@
 // instance's marquee.conf: when a client would go over them within the run
 // (the dev instance: 30 payments a minute), it rotates through several
 // customers of its own, each kept under the limits.
-import http from 'node:http';
-import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
+import {
+  adminLogin, clamp, createUsers, ensureMovie, errKey, f0, f1, httpClient, json, log, loopback, metrics, must, pct, psql,
+} from './lib.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -46,104 +47,23 @@ const { values: opt } = parseArgs({
     json: { type: 'string' },
   },
 });
-const BASE = opt.url.replace('//localhost', '//127.0.0.1');
-const U = new URL(BASE);
-if (U.hostname !== '127.0.0.1') throw new Error('traffic only to 127.0.0.1');
+const { BASE, U } = loopback(opt.url);
 const VAR = opt.var;
 if (!VAR) throw new Error('--var DIR (the instance directory) is required');
-const clamp = (v, lo, hi) => Math.min(Math.max(Math.floor(Number(v)) || lo, lo), hi);
 const CLIENTS = clamp(opt.clients, 1, 256);
 const SECONDS = clamp(opt.seconds, 1, 120);
 const WARMUP = clamp(opt.warmup, 0, 30);
 const NSHOWTIMES = Math.ceil(clamp(opt.showtimes, 10, 400) / 10) * 10;
 const MAX_CHECKOUTS = clamp(opt['max-checkouts'], 1, 100000);
-const PSQL = process.env.PSQL ?? '/usr/lib/postgresql/15/bin/psql';
-const ADMIN = ['admin@marquee.test', process.env.MARQUEE_DEMO_ADMIN_PASSWORD ?? 'marquee-admin-demo'];
 const RUN = randomBytes(4).toString('hex');
 const SLUG = `bench-checkout-${RUN}`;
 const MOVIE = 'bench-checkout';
 
-const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
+// ------------------------------------------------------------- HTTP, SQL
 
-// ------------------------------------------------------------------- HTTP
+const { agent, request } = httpClient(U);
+const { sqlJson } = psql(VAR);
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 1024 });
-
-function request(method, p, { token, body, basic, headers = {}, localAddress, timeout = 30000 } = {}) {
-  const data = body === undefined ? null : Buffer.from(JSON.stringify(body));
-  const h = { accept: 'application/json', ...headers };
-  if (token) h.authorization = `Bearer ${token}`;
-  if (basic) h.authorization = `Basic ${Buffer.from(basic.join(':')).toString('base64')}`;
-  if (data) {
-    h['content-type'] = 'application/json';
-    h['content-length'] = data.length;
-  }
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const req = http.request(
-      { host: U.hostname, port: U.port, path: p, method, headers: h, timeout, ...(localAddress ? { localAddress, agent: false } : { agent }) },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString(), ms: performance.now() - t0 }));
-        res.on('error', (e) => resolve({ status: 0, text: String(e), ms: performance.now() - t0 }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (e) => resolve({ status: 0, text: String(e), ms: performance.now() - t0 }));
-    if (data) req.write(data);
-    req.end();
-  });
-}
-const json = (r) => {
-  try {
-    return JSON.parse(r.text);
-  } catch {
-    return null;
-  }
-};
-function must(r, status, what) {
-  if (r.status !== status) throw new Error(`${what}: ${r.status} ${r.text.slice(0, 300)}`);
-  return json(r);
-}
-const errKey = (r) => (r.status === 0 ? `network: ${r.text.slice(0, 60)}` : `${r.status} ${json(r)?.error?.code ?? ''}`.trim());
-
-function sql(q) {
-  return new Promise((resolve, reject) => {
-    execFile(PSQL, ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', path.join(VAR, 'run'), '-U', 'marquee', '-d', 'marquee', '-c', q],
-      { timeout: 120000, maxBuffer: 64 << 20 },
-      (err, out, errout) => (err ? reject(new Error(`psql: ${errout || err.message}`)) : resolve(out.trim())));
-  });
-}
-const sqlJson = async (q) => JSON.parse((await sql(q)) || 'null');
-
-async function metrics() {
-  const r = await request('GET', '/metrics');
-  const m = {};
-  for (const line of r.text.split('\n')) {
-    const x = /^(marquee_[a-z_]+) ([0-9.e+-]+)$/.exec(line);
-    if (x) m[x[1]] = Number(x[2]);
-  }
-  return m;
-}
-
-async function pool(items, n, fn) {
-  const out = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(n, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i], i);
-      }
-    }),
-  );
-  return out;
-}
-
-const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
-const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
-const f0 = (x) => (Number.isFinite(x) ? Math.round(x).toString() : '-');
 const summary = (arr) => {
   const s = [...arr].sort((a, b) => a - b);
   return { n: s.length, p50: pct(s, 50), p99: pct(s, 99), max: s[s.length - 1] };
@@ -177,14 +97,7 @@ async function fixtures(admin) {
     body: { name: `Bench Checkout ${RUN}`, slug: SLUG, city: 'Benchville', timezone: 'UTC', auditoriums: AUDS },
   }), 201, 'add_theatre');
   const theatre = must(await request('GET', `/v1/theatre/${SLUG}`), 200, 'theatre').theatre;
-  let r = await request('GET', `/v1/movies/${MOVIE}`);
-  let movie;
-  if (r.status === 404) {
-    movie = must(await request('POST', '/v1/movies/add_movie', {
-      token: admin,
-      body: { title: 'Bench Checkout', slug: MOVIE, genres: [], duration_minutes: 90, release_date: '2025-01-01', content_rating: 'PG' },
-    }), 201, 'add_movie').movie;
-  } else movie = must(r, 200, 'movie').movie;
+  const movie = await ensureMovie(request, admin, { title: 'Bench Checkout', slug: MOVIE, duration_minutes: 90 });
   // Far in the future, a new theatre each run: its auditoriums are free.
   const day0 = Date.UTC(2032, 0, 5);
   const list = [];
@@ -205,26 +118,10 @@ async function fixtures(admin) {
   return { theatre, movie, showtimes: ids };
 }
 
-async function createUsers(n) {
-  // From loopback addresses of their own, a few each, so an instance with the
-  // default per-address registration limit (10 a minute) copes too.
-  const a = 2 + (randomBytes(1)[0] % 250);
-  let k = 0;
-  return pool(Array.from({ length: n }, (_, i) => i), 8, async (i) => {
-    for (let attempt = 0; attempt < 8; attempt++) {
-      const from = `127.${a}.${Math.floor(k / 250) % 250}.${1 + (k++ % 250)}`;
-      const r = await request('POST', '/v1/users/create_account', {
-        localAddress: from,
-        body: { email: `checkout-${RUN}-${i}@example.test`, password: `bench-pass-${RUN}`, name: `Checkout ${i}` },
-      });
-      if (r.status === 201) {
-        const j = json(r);
-        return { id: j.user.id, token: j.token, uses: 0 };
-      }
-      if (r.status !== 429) throw new Error(`create_account: ${r.status} ${r.text}`);
-    }
-    throw new Error('create_account: rate limited');
-  });
+async function createCustomers(n) {
+  const users = await createUsers(request, n, (i) => (
+    { email: `checkout-${RUN}-${i}@example.test`, password: `bench-pass-${RUN}`, name: `Checkout ${i}` }));
+  return users.map((u) => ({ ...u, uses: 0 }));
 }
 
 // Every free pair of neighbouring seats (and a single seat now and then) of
@@ -368,7 +265,7 @@ async function main() {
   const startedAt = new Date();
   const loadBefore = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   if (must(await request('GET', '/healthz'), 200, 'healthz') === undefined) return;
-  const admin = must(await request('GET', '/v1/users/authenticate', { basic: ADMIN }), 200, 'admin login').token;
+  const admin = await adminLogin(request);
   const conf = instanceConfig();
   log(`instance ${opt.instance} at ${BASE}; ${CLIENTS} clients, ${WARMUP} s warm-up + ${SECONDS} s; limits: ` +
     `rl_pay_user ${conf.rl_pay_user}, rl_pick_user ${conf.rl_pick_user} per ${conf.rl_window} s`);
@@ -385,7 +282,7 @@ async function main() {
   const guess = Math.min(MAX_CHECKOUTS, queue.length, Math.ceil(runSeconds * 1500));
   const usersPerClient = Math.min(Math.max(1, Math.ceil(guess / CLIENTS / perUserCapped)), 40);
   log(`creating ${CLIENTS * usersPerClient} customers (${usersPerClient} per client, ${perUserCapped === MAX_CHECKOUTS ? 'no per-user cap' : `${perUserCapped} checkouts each at most`})`);
-  const users = await createUsers(CLIENTS * usersPerClient);
+  const users = await createCustomers(CLIENTS * usersPerClient);
   const sets = Array.from({ length: CLIENTS }, (_, c) => users.slice(c * usersPerClient, (c + 1) * usersPerClient));
 
   log('phase baseline: GET /healthz');
@@ -393,9 +290,9 @@ async function main() {
   log(`  ${f0(healthz.rps)} req/s, p50 ${f1(healthz.p50)} ms, p99 ${f1(healthz.p99)} ms`);
 
   log('phase checkout: pick_seats + payments/card');
-  const m0 = await metrics();
+  const m0 = await metrics(request);
   const co = await checkoutLoop(fx, { sets, perUser: perUserCapped }, queue);
-  const m1 = await metrics();
+  const m1 = await metrics(request);
   log(`  ${f0(co.per_second)} checkouts/s, p50 ${f1(co.total.p50)} ms, p99 ${f1(co.total.p99)} ms, errors ${JSON.stringify(co.errors)}`);
 
   log('check: double sales in SQL');

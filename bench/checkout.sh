@@ -16,24 +16,10 @@
 # 127.0.0.1 only; every loop is bounded in time and count.
 set -euo pipefail
 
-ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
-INST=bench
-if [[ ${1:-} == bench || ${1:-} == dev ]]; then
-	INST=$1
-	shift
-fi
-case $INST in
-bench) PORT=28080 ;;
-dev) PORT=${MARQUEE_PORT:-8080} ;;
-esac
-VAR=$(readlink -f -- "$ROOT/var/$INST")
-URL=http://127.0.0.1:$PORT
-
-if ! curl -fsS -o /dev/null --max-time 2 "$URL/healthz"; then
-	echo "checkout.sh: no answer from $URL/healthz; start the instance with: ./stack up $INST" >&2
-	exit 1
-fi
-[[ -S $VAR/run/.s.PGSQL.5432 ]] || { echo "checkout.sh: no PostgreSQL socket in $VAR/run" >&2; exit 1; }
+# shellcheck source=bench/common.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/common.sh"
+shift "$INST_SHIFT" # common.sh took the instance; the other arguments go to node
+require_psql_instance
 
 # Other load on the machine skews every figure: say so.
 others=$(pgrep -fa 'wrk |bench/[a-z_]+\.(mjs|sh)' | grep -v -e "$$" -e checkout || true)

@@ -1,13 +1,19 @@
-# Shared by bench/foundation.sh and bench/login.sh (sourced, not run).
+# Shared by the bench/*.sh scripts (sourced, not run).
 #
 # Sets ROOT, INST, PORT, URL, VAR, CONF from the first argument (bench, the
-# default, or dev) and provides wrk_run, which runs wrk and parses its report
-# (W_RPS, W_P50, W_P99, ..., and W_CPU, the CPU time per request of each part).
+# default, or dev; not shifted off: a script that passes its other arguments
+# on runs 'shift "$INST_SHIFT"') and provides wrk_run, which runs wrk and
+# parses its report (W_RPS, W_P50, W_P99, ..., and W_CPU, the CPU time per
+# request of each part), and start_memcached/stop_memcached.
 
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
+export LC_ALL=C	# "times" and awk read and print 1.5, not 1,5
 INST=bench
+INST_SHIFT=0 # how many arguments the instance took (0 or 1)
 if [[ ${1:-} == bench || ${1:-} == dev ]]; then
 	INST=$1
+	# shellcheck disable=SC2034 # read by the scripts that pass arguments on
+	INST_SHIFT=1
 fi
 case $INST in
 bench) PORT=28080 ;;
@@ -23,11 +29,23 @@ die() {
 	exit 1
 }
 
-require_instance() {
-	command -v wrk >/dev/null || die "wrk is not installed (Debian package wrk)"
+# require_up: the instance answers /healthz.
+require_up() {
 	curl -fsS -o /dev/null --max-time 2 "$URL/healthz" ||
 		die "no answer from $URL/healthz; start the instance with: ./stack up $INST"
+}
+
+require_instance() {
+	command -v wrk >/dev/null || die "wrk is not installed (Debian package wrk)"
+	require_up
 	[[ -s $VAR/run/marquee.pid ]] || die "no $VAR/run/marquee.pid"
+}
+
+# require_psql_instance: the instance answers /healthz and its PostgreSQL
+# socket is there (the Node load generators run psql on it).
+require_psql_instance() {
+	require_up
+	[[ -S $VAR/run/.s.PGSQL.5432 ]] || die "no PostgreSQL socket in $VAR/run"
 }
 
 conf_value() {
@@ -121,8 +139,9 @@ part_pids() {
 part_ticks() {
 	local p t=0 f
 	for p in $(part_pids "$1"); do
-		f=$(cut -d')' -f2- "/proc/$p/stat" 2>/dev/null) || continue
-		# after "pid (comm)": field 12 is utime, 13 stime
+		f=$(<"/proc/$p/stat") 2>/dev/null || continue
+		f=${f##*) }	# after "pid (comm) ", comm may hold ")" itself
+		# from the state (field 3) on: utime is field 14, stime 15
 		t=$((t + $(awk '{print $12 + $13}' <<<"$f")))
 	done
 	echo "$t"
@@ -165,4 +184,68 @@ cpu_per_request() {
 	children_ticks
 	line+="wrk $(per_request "$((CHILD_TICKS - CPU_MARK_WRK))" "$n" "$hz")"
 	CPU_LINE="CPU us/request: $line"
+}
+
+# ------------------------------------------------------------ memcached
+#
+# stop_memcached stops the instance's memcached (the one run/memcached.pid
+# names) and keeps its command line in MC_CMD; start_memcached starts it again
+# with exactly that command line (the stack's).  MC_STOPPED is 1 from the stop
+# until the start: a script's EXIT trap starts it again when the run failed
+# half-way.
+
+MC_CMD=()
+MC_STOPPED=0
+
+start_memcached() {
+	local port
+	setsid "${MC_CMD[@]}" </dev/null >>"$VAR/log/memcached.log" 2>&1 &
+	echo "$!" >"$VAR/run/memcached.pid"
+	MC_STOPPED=0
+	port=$(conf_value memcached | cut -d, -f1 | cut -d: -f2)
+	for _ in $(seq 50); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	die "memcached did not come back on port $port"
+}
+
+stop_memcached() {
+	local pid pid_file=$VAR/run/memcached.pid
+	pid=$(cat "$pid_file")
+	[[ $(readlink "/proc/$pid/exe") == */memcached ]] || die "$pid_file does not name a running memcached"
+	mapfile -d '' -t MC_CMD <"/proc/$pid/cmdline"
+	kill -TERM "$pid"
+	# shellcheck disable=SC2034 # read by the callers' EXIT traps
+	MC_STOPPED=1
+	for _ in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	die "memcached (pid $pid) did not stop"
+}
+
+# memcached_running: the process run/memcached.pid names is alive.
+memcached_running() {
+	kill -0 "$(cat "$VAR/run/memcached.pid" 2>/dev/null || echo 0)" 2>/dev/null
+}
+
+# cache_state: "up" or "down", the cache as /readyz reports it.
+cache_state() { curl -fsS "$URL/readyz" | sed -n 's/.*"cache":"\([a-z]*\)".*/\1/p'; }
+
+# wait_cache STATE [URL...]: waits (10 s at most) for /readyz to report the
+# cache STATE, requesting the URLs (default: the home page) in between.
+wait_cache() {
+	local want=$1 u
+	local poke=()
+	shift
+	(($#)) || set -- "$URL/"
+	for u in "$@"; do poke+=(-o /dev/null "$u"); done
+	for _ in $(seq 100); do
+		[[ $(cache_state) == "$want" ]] && return 0
+		# Each worker notices on its own; a few requests reach them all.
+		curl -fsS "${poke[@]}" || true
+		sleep 0.1
+	done
+	die "/readyz does not report the cache $want"
 }

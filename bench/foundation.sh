@@ -38,13 +38,12 @@ WRK=(-t2 -c64 "-d$DURATION")
 STATIC=$(awk '/location \^~ \/static\// {f = 1} f && /alias/ {sub(/;$/, "", $2); print $2; exit}' "$VAR/nginx/nginx.conf")
 [[ -d $STATIC ]] || die "cannot find the static directory in $VAR/nginx/nginx.conf"
 BENCH_DIR=${STATIC%/}/bench
-MC_PID_FILE=$VAR/run/memcached.pid
-MC_CMD=()
 
 cleanup() {
 	rm -rf -- "$BENCH_DIR"
-	# memcached comes back even when the run failed half-way.
-	if ((${#MC_CMD[@]})) && ! kill -0 "$(cat "$MC_PID_FILE" 2>/dev/null || echo 0)" 2>/dev/null; then
+	# memcached comes back even when the run failed half-way (stop_memcached
+	# in common.sh keeps its command line in MC_CMD).
+	if ((${#MC_CMD[@]})) && ! memcached_running; then
 		start_memcached
 	fi
 }
@@ -56,46 +55,6 @@ SIZE=$(stat -c %s "$BENCH_DIR/home.html")
 chmod 644 "$BENCH_DIR/home.html"
 GOT=$(curl -fsS "$URL/static/bench/home.html" | wc -c)
 ((GOT == SIZE)) || die "nginx serves $GOT bytes at /static/bench/home.html, expected $SIZE"
-
-# ----------------------------------------------------------- memcached
-
-# Restarts memcached with exactly the command line it ran with (the stack's).
-start_memcached() {
-	local log=$VAR/log/memcached.log port
-	setsid "${MC_CMD[@]}" </dev/null >>"$log" 2>&1 &
-	echo "$!" >"$MC_PID_FILE"
-	port=$(conf_value memcached | cut -d, -f1 | cut -d: -f2)
-	for _ in $(seq 50); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
-		sleep 0.1
-	done
-	die "memcached did not come back on port $port"
-}
-
-stop_memcached() {
-	local pid
-	pid=$(cat "$MC_PID_FILE")
-	[[ $(readlink "/proc/$pid/exe") == */memcached ]] || die "$MC_PID_FILE does not name a running memcached"
-	mapfile -d '' -t MC_CMD <"/proc/$pid/cmdline"
-	kill -TERM "$pid"
-	for _ in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	die "memcached (pid $pid) did not stop"
-}
-
-cache_state() { curl -fsS "$URL/readyz" | sed -n 's/.*"cache":"\([a-z]*\)".*/\1/p'; }
-
-wait_cache() {
-	for _ in $(seq 100); do
-		[[ $(cache_state) == "$1" ]] && return 0
-		# Each worker notices on its own; a few requests reach them all.
-		curl -fsS -o /dev/null "$URL/" || true
-		sleep 0.1
-	done
-	die "/readyz does not report the cache $1"
-}
 
 # --------------------------------------------------------------- runs
 

@@ -25,13 +25,12 @@
 //               (outbox.delivered_at - outbox.created_at).
 // Every loop is bounded in time (setup, --seconds, --drain) and count (the
 // seat list, --max-bookings).  Traffic goes to 127.0.0.1 only.
-import http from 'node:http';
-import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
+import { adminLogin, clamp, ensureMovie, errKey, f0, f1, httpClient, json, log, loopback, must, pool, psql } from './lib.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -47,13 +46,10 @@ const { values: opt } = parseArgs({
     json: { type: 'string' },
   },
 });
-const BASE = opt.url.replace('//localhost', '//127.0.0.1');
-const U = new URL(BASE);
-if (U.hostname !== '127.0.0.1') throw new Error('traffic only to 127.0.0.1');
+const { BASE, U } = loopback(opt.url);
 const VAR = opt.var;
 if (!VAR) throw new Error('--var DIR (the instance directory) is required');
 const MAIL_DIR = path.join(VAR, 'mail');
-const clamp = (v, lo, hi) => Math.min(Math.max(Math.floor(Number(v)) || lo, lo), hi);
 const RATE = clamp(opt.rate, 1, 1000);
 const SECONDS = clamp(opt.seconds, 1, 120);
 const INFLIGHT = clamp(opt.inflight, 1, 512);
@@ -63,81 +59,18 @@ const AUDS = 8;
 const ROWS = 20;
 const COLS = 25; // 500 seats an auditorium
 const MAX_BOOKINGS = Math.min(clamp(opt['max-bookings'], 1, 100000), AUDS * ROWS * COLS);
-const PSQL = process.env.PSQL ?? '/usr/lib/postgresql/15/bin/psql';
-const ADMIN = ['admin@marquee.test', process.env.MARQUEE_DEMO_ADMIN_PASSWORD ?? 'marquee-admin-demo'];
 const RUN = randomBytes(4).toString('hex');
 const SLUG = `bench-notify-${RUN}`;
 const MOVIE = 'bench-notify';
 
-const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
-const wallNow = () => performance.timeOrigin + performance.now(); // ms since the epoch, fractional
+// ------------------------------------------------------------- HTTP, SQL
 
-// ------------------------------------------------------------------- HTTP
+// Each answer carries `at`, the wall clock (ms) it came in.
+const { agent, request } = httpClient(U, { stamp: true });
+const { sql, sqlJson } = psql(VAR);
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 1024 });
-
-function request(method, p, { token, body, basic, headers = {}, localAddress, timeout = 30000 } = {}) {
-  const data = body === undefined ? null : Buffer.from(JSON.stringify(body));
-  const h = { accept: 'application/json', ...headers };
-  if (token) h.authorization = `Bearer ${token}`;
-  if (basic) h.authorization = `Basic ${Buffer.from(basic.join(':')).toString('base64')}`;
-  if (data) {
-    h['content-type'] = 'application/json';
-    h['content-length'] = data.length;
-  }
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const req = http.request({ host: U.hostname, port: U.port, path: p, method, headers: h, timeout, ...(localAddress ? { localAddress, agent: false } : { agent }) }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString(), ms: performance.now() - t0, at: wallNow() }));
-      res.on('error', (e) => resolve({ status: 0, text: String(e), ms: performance.now() - t0, at: wallNow() }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (e) => resolve({ status: 0, text: String(e), ms: performance.now() - t0, at: wallNow() }));
-    if (data) req.write(data);
-    req.end();
-  });
-}
-const json = (r) => {
-  try {
-    return JSON.parse(r.text);
-  } catch {
-    return null;
-  }
-};
-function must(r, status, what) {
-  if (r.status !== status) throw new Error(`${what}: ${r.status} ${r.text.slice(0, 300)}`);
-  return json(r);
-}
-const errKey = (r) => (r.status === 0 ? `network: ${r.text.slice(0, 60)}` : `${r.status} ${json(r)?.error?.code ?? ''}`.trim());
-
-function sql(q) {
-  return new Promise((resolve, reject) => {
-    execFile(PSQL, ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', path.join(VAR, 'run'), '-U', 'marquee', '-d', 'marquee', '-c', q],
-      { timeout: 120000, maxBuffer: 64 << 20 },
-      (err, out, errout) => (err ? reject(new Error(`psql: ${errout || err.message}`)) : resolve(out.trim())));
-  });
-}
-const sqlJson = async (q) => JSON.parse((await sql(q)) || 'null');
-
-async function pool(items, n, fn) {
-  const out = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(n, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i], i);
-      }
-    }),
-  );
-  return out;
-}
-
+// Nearest rank (the value at index ceil(p% of n) - 1).
 const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN);
-const f0 = (x) => (Number.isFinite(x) ? Math.round(x).toString() : '-');
-const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
 const stats = (arr) => {
   const s = [...arr].sort((a, b) => a - b);
   return { n: s.length, min: s[0], p50: pct(s, 50), p95: pct(s, 95), p99: pct(s, 99), max: s[s.length - 1] };
@@ -159,14 +92,7 @@ async function fixtures(admin) {
     },
   }), 201, 'add_theatre');
   const theatre = must(await request('GET', `/v1/theatre/${SLUG}`), 200, 'theatre').theatre;
-  let movie;
-  const r = await request('GET', `/v1/movies/${MOVIE}`);
-  if (r.status === 404) {
-    movie = must(await request('POST', '/v1/movies/add_movie', {
-      token: admin,
-      body: { title: 'Bench Notify', slug: MOVIE, genres: [], duration_minutes: 100, release_date: '2025-01-01', content_rating: 'PG' },
-    }), 201, 'add_movie').movie;
-  } else movie = must(r, 200, 'movie').movie;
+  const movie = await ensureMovie(request, admin, { title: 'Bench Notify', slug: MOVIE, duration_minutes: 100 });
   const start = Date.UTC(2033, 2, 1, 19, 0, 0);
   const j = must(await request('POST', `/v1/theatre/${SLUG}/set_showtimes`, {
     token: admin,
@@ -263,7 +189,7 @@ function arrivals() {
 async function main() {
   const t00 = Date.now();
   log(`run ${RUN}: ${BASE}, instance ${opt.instance}, ${RATE} bookings/s for ${SECONDS} s, at most ${INFLIGHT} in flight, ${NCUSTOMERS} customers`);
-  const admin = must(await request('GET', '/v1/users/authenticate', { basic: ADMIN }), 200, 'admin log-in').token;
+  const admin = await adminLogin(request, 'admin log-in');
   const fx = await fixtures(admin);
   log(`theatre ${SLUG} (${AUDS} x ${ROWS * COLS} seats), movie ${fx.movie.id}, showtimes ${fx.showtimes.join(',')}`);
   const customers = await createCustomers(NCUSTOMERS);

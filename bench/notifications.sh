@@ -19,24 +19,10 @@
 # wait of at most 300 s for the e-mails).
 set -euo pipefail
 
-ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
-INST=bench
-if [[ ${1:-} == bench || ${1:-} == dev ]]; then
-	INST=$1
-	shift
-fi
-case $INST in
-bench) PORT=28080 ;;
-dev) PORT=${MARQUEE_PORT:-8080} ;;
-esac
-VAR=$(readlink -f -- "$ROOT/var/$INST")
-URL=http://127.0.0.1:$PORT
-
-if ! curl -fsS -o /dev/null --max-time 2 "$URL/healthz"; then
-	echo "notifications.sh: no answer from $URL/healthz; start the instance with: ./stack up $INST" >&2
-	exit 1
-fi
-[[ -S $VAR/run/.s.PGSQL.5432 ]] || { echo "notifications.sh: no PostgreSQL socket in $VAR/run" >&2; exit 1; }
+# shellcheck source=bench/common.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/common.sh"
+shift "$INST_SHIFT" # common.sh took the instance; the other arguments go to node
+require_psql_instance
 [[ -d $VAR/mail ]] || { echo "notifications.sh: no SMTP sink directory $VAR/mail" >&2; exit 1; }
 for p in jobs smtp-sink; do
 	pid=$(cat -- "$VAR/run/$p.pid" 2>/dev/null || true)

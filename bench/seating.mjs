@@ -22,13 +22,14 @@
 // marquee-jobs to release it, and does the same at the end.  Users: fresh
 // accounts each run.
 import http from 'node:http';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
+import { adminLogin, createUsers, ensureMovie, f0, f1, httpClient, log, loopback, metrics, must, pct, psql } from './lib.mjs';
 
 const { values: opt } = parseArgs({
 	options: {
@@ -59,17 +60,13 @@ const { values: opt } = parseArgs({
 		pickload: { type: 'string' },
 	},
 });
-const BASE = opt.url.replace('//localhost', '//127.0.0.1');
-const U = new URL(BASE);
-if (!['127.0.0.1', '::1', '[::1]'].includes(U.hostname)) throw new Error('traffic only to 127.0.0.1');
+const { BASE, U } = loopback(opt.url, ['127.0.0.1', '::1', '[::1]']);
 const VAR = opt.var;
 const SECONDS = Math.min(Math.max(Number(opt.seconds), 1), 120);
 const WARMUP = Math.min(Math.max(Number(opt.warmup), 0), 30);
 const NSUBS = Math.min(Math.max(Number(opt.subscribers), 1), 5000);
 const NLIVE = Math.min(Math.max(Number(opt['live-picks']), 1), 200);
 const PHASES = new Set(opt.phases.split(','));
-const PSQL = process.env.PSQL ?? '/usr/lib/postgresql/15/bin/psql';
-const ADMIN = ['admin@marquee.test', process.env.MARQUEE_DEMO_ADMIN_PASSWORD ?? 'marquee-admin-demo'];
 const RUN = randomBytes(4).toString('hex');
 const SLUG = 'bench-seating';
 const CLIENTS_MANY = Math.min(Math.max(Number(opt['many-clients']), 1), 1000);
@@ -84,72 +81,10 @@ const LOADGEN = opt.loadgen;
 if (!['c', 'node'].includes(LOADGEN)) throw new Error('--loadgen is c or node');
 if (LOADGEN === 'c' && !opt.pickload) throw new Error('--loadgen c needs --pickload PATH (bench/seating.sh compiles bench/pickload.c)');
 
-const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
+// --------------------------------------------------------------- HTTP, SQL
 
-// ------------------------------------------------------------------- HTTP
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 4096, maxFreeSockets: 4096 });
-
-function request(method, p, { token, body, basic, localAddress, timeout = 30000 } = {}) {
-	const data = body === undefined ? null : Buffer.from(JSON.stringify(body));
-	const headers = { accept: 'application/json' };
-	if (token) headers.authorization = `Bearer ${token}`;
-	if (basic) headers.authorization = `Basic ${Buffer.from(basic.join(':')).toString('base64')}`;
-	if (data) { headers['content-type'] = 'application/json'; headers['content-length'] = data.length; }
-	return new Promise((resolve) => {
-		const t0 = performance.now();
-		const req = http.request({
-			host: U.hostname, port: U.port, path: p, method, headers, timeout,
-			...(localAddress ? { localAddress, agent: false } : { agent }),
-		}, (res) => {
-			const chunks = [];
-			res.on('data', (c) => chunks.push(c));
-			res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString(), ms: performance.now() - t0 }));
-			res.on('error', (e) => resolve({ status: 0, text: String(e), ms: performance.now() - t0 }));
-		});
-		req.on('timeout', () => req.destroy(new Error('timeout')));
-		req.on('error', (e) => resolve({ status: 0, text: String(e), ms: performance.now() - t0 }));
-		if (data) req.write(data);
-		req.end();
-	});
-}
-const json = (r) => { try { return JSON.parse(r.text); } catch { return null; } };
-function must(r, status, what) {
-	if (r.status !== status) throw new Error(`${what}: ${r.status} ${r.text.slice(0, 300)}`);
-	return json(r);
-}
-
-function sql(q) {
-	return new Promise((resolve, reject) => {
-		execFile(PSQL, ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', path.join(VAR, 'run'),
-			'-U', 'marquee', '-d', 'marquee', '-c', q], { timeout: 60000, maxBuffer: 64 << 20 },
-		(err, out, errout) => (err ? reject(new Error(`psql: ${errout || err.message}`)) : resolve(out.trim())));
-	});
-}
-const sqlJson = async (q) => JSON.parse((await sql(q)) || 'null');
-
-async function metrics() {
-	const r = await request('GET', '/metrics');
-	const m = {};
-	for (const line of r.text.split('\n')) {
-		const x = /^(marquee_[a-z_]+) ([0-9.e+-]+)$/.exec(line);
-		if (x) m[x[1]] = Number(x[2]);
-	}
-	return m;
-}
-
-async function pool(items, n, fn) {
-	const out = new Array(items.length);
-	let next = 0;
-	await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-		while (next < items.length) { const i = next++; out[i] = await fn(items[i], i); }
-	}));
-	return out;
-}
-
-const pct = (sortedMs, p) => (sortedMs.length ? sortedMs[Math.min(sortedMs.length - 1, Math.floor(p / 100 * sortedMs.length))] : NaN);
-const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
-const f0 = (x) => (Number.isFinite(x) ? Math.round(x).toString() : '-');
+const { agent, request } = httpClient(U, { maxSockets: 4096 });
+const { sql, sqlJson } = psql(VAR, { timeout: 60000 });
 
 // ----------------------------------------------------------------- fixtures
 
@@ -170,20 +105,14 @@ const AUDS = [...Array.from({ length: 10 }, (_, i) => ({ name: `M${String(i + 1)
 	{ name: 'HOT', layout: HLAYOUT }];
 
 async function fixtures(admin) {
-	let r = await request('GET', `/v1/theatre/${SLUG}`);
+	const r = await request('GET', `/v1/theatre/${SLUG}`);
 	if (r.status === 404) {
 		log('creating theatre', SLUG);
 		must(await request('POST', '/v1/theatre/add_theatre', { token: admin, body: {
 			name: 'Bench Seating', slug: SLUG, city: 'Benchville', timezone: 'UTC', auditoriums: AUDS,
 		} }), 201, 'add_theatre');
 	} else must(r, 200, 'theatre');
-	r = await request('GET', `/v1/movies/${SLUG}`);
-	let movie;
-	if (r.status === 404) {
-		movie = must(await request('POST', '/v1/movies/add_movie', { token: admin, body: {
-			title: 'Bench Seating', slug: SLUG, genres: [], duration_minutes: 90, release_date: '2025-01-01', content_rating: 'PG',
-		} }), 201, 'add_movie').movie;
-	} else movie = must(r, 200, 'movie').movie;
+	const movie = await ensureMovie(request, admin, { title: 'Bench Seating', slug: SLUG, duration_minutes: 90 });
 	const q = `SELECT coalesce(json_agg(json_build_object('id', s.id, 'aud', a.name) ORDER BY a.name, s.starts_at), '[]')
 	    FROM showtimes s JOIN auditoriums a ON a.id = s.auditorium_id JOIN theatres t ON t.id = a.theatre_id
 	   WHERE t.slug = '${SLUG}' AND s.status = 'scheduled' AND s.starts_at > now() + interval '1 day'`;
@@ -224,22 +153,8 @@ async function resetHolds(ids) {
 	}
 }
 
-async function createUsers(n) {
-	// Accounts come from loopback addresses of their own, a few each, so an
-	// instance with the default per-address registration limit copes too.
-	const a = 2 + (randomBytes(1)[0] % 250);
-	let k = 0;
-	return pool(Array.from({ length: n }, (_, i) => i), 8, async (i) => {
-		for (let attempt = 0; attempt < 8; attempt++) {
-			const from = `127.${a}.${Math.floor(k / 250) % 250}.${1 + (k++ % 250)}`;
-			const r = await request('POST', '/v1/users/create_account', { localAddress: from, body: {
-				email: `bench-${RUN}-${i}@example.test`, password: `bench-pass-${RUN}`, name: `Bench ${i}`,
-			} });
-			if (r.status === 201) { const j = json(r); return { id: j.user.id, token: j.token }; }
-			if (r.status !== 429) throw new Error(`create_account: ${r.status} ${r.text}`);
-		}
-		throw new Error('create_account: rate limited');
-	});
+async function createCustomers(n) {
+	return createUsers(request, n, (i) => ({ email: `bench-${RUN}-${i}@example.test`, password: `bench-pass-${RUN}`, name: `Bench ${i}` }));
 }
 
 // --------------------------------------------------------------- load loops
@@ -350,7 +265,7 @@ function pickloadRun(clients, users, showtimeIds, labels, theatreId, maxSeats, o
 async function pickLoad(name, clients, users, showtimeIds, labels, theatreId, maxSeats) {
 	const views = new Map(showtimeIds.map((id) => [id, seatView(labels)]));
 	const other = {};
-	const m0 = await metrics();
+	const m0 = await metrics(request);
 	const pg0 = await pgCounters();
 	const logOff = pgLogSize();
 	const waits = {};
@@ -402,7 +317,7 @@ async function pickLoad(name, clients, users, showtimeIds, labels, theatreId, ma
 	res.loadgen = LOADGEN;
 	sampling = false;
 	await sampler;
-	const m1 = await metrics();
+	const m1 = await metrics(request);
 	const pg1 = await pgCounters();
 	const d = (k) => (m1[k] ?? 0) - (m0[k] ?? 0);
 	res.holds = res.status[201] ?? 0;
@@ -654,12 +569,12 @@ async function main() {
 	const out = { date: new Date().toISOString(), url: BASE, instance: opt.instance, seconds: SECONDS, warmup: WARMUP,
 		clients: { many: CLIENTS_MANY, hot: CLIENTS_HOT }, analyze_holds: opt['analyze-holds'], loadgen: LOADGEN,
 		host: { cpus: (await import('node:os')).cpus().length, load_before: (await import('node:os')).loadavg() } };
-	const admin = must(await request('GET', '/v1/users/authenticate', { basic: ADMIN }), 200, 'admin login').token;
+	const admin = await adminLogin(request);
 	const fx = await fixtures(admin);
 	log(`fixtures: theatre ${fx.theatre.id}, ${fx.many.length} showtimes, hot ${fx.hotId}, live ${fx.liveId}`);
 	await resetHolds(fx.all);
 	log('creating 200 users');
-	const users = await createUsers(Math.max(CLIENTS_HOT, CLIENTS_MANY, 50));
+	const users = await createCustomers(Math.max(CLIENTS_HOT, CLIENTS_MANY, 50));
 	const manyLabels = labelsOf(MLAYOUT), hotLabels = labelsOf(HLAYOUT);
 
 	if (PHASES.has('baseline')) {

@@ -19,24 +19,10 @@
 # 127.0.0.1 only.
 set -euo pipefail
 
-ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
-INST=bench
-if [[ ${1:-} == bench || ${1:-} == dev ]]; then
-	INST=$1
-	shift
-fi
-case $INST in
-bench) PORT=28080 ;;
-dev) PORT=${MARQUEE_PORT:-8080} ;;
-esac
-VAR=$(readlink -f -- "$ROOT/var/$INST")
-URL=http://127.0.0.1:$PORT
-
-if ! curl -fsS -o /dev/null --max-time 2 "$URL/healthz"; then
-	echo "seating.sh: no answer from $URL/healthz; start the instance with: ./stack up $INST" >&2
-	exit 1
-fi
-[[ -S $VAR/run/.s.PGSQL.5432 ]] || { echo "seating.sh: no PostgreSQL socket in $VAR/run" >&2; exit 1; }
+# shellcheck source=bench/common.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/common.sh"
+shift "$INST_SHIFT" # common.sh took the instance; the other arguments go to node
+require_psql_instance
 
 # 1,000 subscribers and 200 clients, each a socket.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
