@@ -45,6 +45,24 @@ json_t	*catalog_theatre_json(struct arena *, int64_t id);
 json_t	*catalog_showtime_json(struct arena *, int64_t id);
 
 /*
+ * Removing a movie or a theatre, inside the caller's transaction: refused
+ * (DB_ABORT, *conflict = "has_future_bookings") while a showtime to come
+ * has a sold seat; otherwise the row is hidden (deleted_at), its showtimes
+ * to come are cancelled and the audit log says so.  *before gets the
+ * object as it was (arena-owned).  The statements take the id as $1.
+ */
+struct catalog_removal {
+	const char	 *sold_sql;	/* one boolean: a seat sold to come */
+	const char	 *hide_sql;
+	const char	 *cancel_sql;
+	json_t		*(*object)(struct arena *, int64_t);
+	const char	 *action;	/* audit: "movie.remove", ... */
+	const char	 *type;		/* audit: "movie", ... */
+};
+int	 catalog_remove(struct arena *, const struct catalog_removal *,
+	    int64_t id, int64_t actor, json_t **before, const char **conflict);
+
+/*
  * A layout's problem for a person, or NULL when rows (a JSON array of
  * strings) is a valid seat layout; *capacity gets the seat count.
  */

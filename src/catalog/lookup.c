@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "admin/admin.h"
 #include "catalog/catalog.h"
 #include "core/arena.h"
 #include "core/request.h"
@@ -185,4 +186,27 @@ catalog_movie_changed(struct arena *a, int64_t movie)
 	    db_id(a, movie));
 	if (res != NULL && PQntuples(res) == 1)
 		cache_delete(arena_printf(a, "page:/movies/%s", db_val(res, 0, 0)));
+}
+
+int
+catalog_remove(struct arena *a, const struct catalog_removal *rm, int64_t id,
+    int64_t actor, json_t **before, const char **conflict)
+{
+	PGresult	*res;
+
+	*conflict = NULL;
+	if ((res = db_q(a, rm->sold_sql, 1, db_id(a, id))) == NULL)
+		return -1;
+	if (db_bool(res, 0, 0)) {
+		*conflict = "has_future_bookings";
+		return DB_ABORT;
+	}
+	if ((*before = rm->object(a, id)) == NULL)
+		return -1;
+	arena_defer(a, (void (*)(void *))json_decref, *before);
+	if (!db_q(a, rm->hide_sql, 1, db_id(a, id)) ||
+	    !db_q(a, rm->cancel_sql, 1, db_id(a, id)))
+		return -1;
+	return audit_write(a, actor, rm->action, rm->type, db_id(a, id),
+	    *before, NULL);
 }

@@ -255,35 +255,24 @@ movies_update(struct arena *a, struct movie_write *w)
 	return db_tx(a, DB_READ_COMMITTED, update_tx, w);
 }
 
+static const struct catalog_removal movie_removal = {
+	"SELECT EXISTS (SELECT 1 FROM showtimes s "
+	"JOIN showtime_seats ss ON ss.showtime_id = s.id "
+	"WHERE s.movie_id = $1 AND s.starts_at > now() "
+	"AND s.status = 'scheduled' AND ss.booking_id IS NOT NULL)",
+	"UPDATE movies SET deleted_at = now() WHERE id = $1",
+	"UPDATE showtimes SET status = 'cancelled', updated_at = now() "
+	"WHERE movie_id = $1 AND starts_at > now() AND status = 'scheduled'",
+	catalog_movie_json, "movie.remove", "movie"
+};
+
 static int
 remove_tx(struct arena *a, void *ctx)
 {
 	struct movie_write	*w = ctx;
-	PGresult		*res;
 
-	w->conflict = NULL;
-	res = db_q(a, "SELECT EXISTS (SELECT 1 FROM showtimes s "
-	    "JOIN showtime_seats ss ON ss.showtime_id = s.id "
-	    "WHERE s.movie_id = $1 AND s.starts_at > now() "
-	    "AND s.status = 'scheduled' AND ss.booking_id IS NOT NULL)", 1,
-	    db_id(a, w->id));
-	if (res == NULL)
-		return -1;
-	if (db_bool(res, 0, 0)) {
-		w->conflict = "has_future_bookings";
-		return DB_ABORT;
-	}
-	if ((w->before = catalog_movie_json(a, w->id)) == NULL)
-		return -1;
-	arena_defer(a, (void (*)(void *))json_decref, w->before);
-	if (!db_q(a, "UPDATE movies SET deleted_at = now() WHERE id = $1", 1,
-	    db_id(a, w->id)) ||
-	    !db_q(a, "UPDATE showtimes SET status = 'cancelled', "
-	    "updated_at = now() WHERE movie_id = $1 AND starts_at > now() "
-	    "AND status = 'scheduled'", 1, db_id(a, w->id)))
-		return -1;
-	return audit_write(a, w->actor, "movie.remove", "movie",
-	    db_id(a, w->id), w->before, NULL);
+	return catalog_remove(a, &movie_removal, w->id, w->actor, &w->before,
+	    &w->conflict);
 }
 
 int

@@ -136,6 +136,7 @@ movies_api_listings(struct request *r)
 	int64_t		 id;
 	json_t		*m, *theatres;
 	const char	*date = in_str(r, "date"), *city = in_str(r, "city");
+	const char	*ref = req_capture(r, "movie");
 	char		*key, *hit;
 	size_t		 len;
 	int		 dberr;
@@ -143,8 +144,8 @@ movies_api_listings(struct request *r)
 	if (city != NULL && *city == '\0')
 		city = NULL;
 	/* Before any read of PostgreSQL: see cache.h on generations. */
-	key = listings_key(r->a, req_param(r, "movie"), date, city);
-	if ((hit = cache_get(r->a, key, &len)) != NULL) {
+	key = ref != NULL ? listings_key(r->a, ref, date, city) : NULL;
+	if (key != NULL && (hit = cache_get(r->a, key, &len)) != NULL) {
 		resp_text(r, 200, "application/json; charset=utf-8", hit, len);
 		resp_header(r, "X-Cache", "hit");
 		return;
@@ -161,7 +162,7 @@ movies_api_listings(struct request *r)
 	}
 	resp_json(r, 200, json_pack("{s:o,s:o}", "movie", m,
 	    "theatres", theatres));
-	if (cfg.page_ttl > 0)
+	if (key != NULL && cfg.page_ttl > 0)
 		cache_set(key, r->resp.body->data, r->resp.body->len,
 		    cfg.page_ttl);
 }

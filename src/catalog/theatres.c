@@ -246,38 +246,27 @@ theatres_update(struct arena *a, struct theatre_write *w)
 	return db_tx(a, DB_SERIALIZABLE, update_tx, w);
 }
 
+static const struct catalog_removal theatre_removal = {
+	"SELECT EXISTS (SELECT 1 FROM showtimes s "
+	"JOIN auditoriums au ON au.id = s.auditorium_id "
+	"JOIN showtime_seats ss ON ss.showtime_id = s.id "
+	"WHERE au.theatre_id = $1 AND s.starts_at > now() "
+	"AND s.status = 'scheduled' AND ss.booking_id IS NOT NULL)",
+	"UPDATE theatres SET deleted_at = now() WHERE id = $1",
+	"UPDATE showtimes s SET status = 'cancelled', updated_at = now() "
+	"FROM auditoriums au WHERE au.id = s.auditorium_id "
+	"AND au.theatre_id = $1 AND s.starts_at > now() "
+	"AND s.status = 'scheduled'",
+	catalog_theatre_json, "theatre.remove", "theatre"
+};
+
 static int
 remove_tx(struct arena *a, void *ctx)
 {
 	struct theatre_write	*w = ctx;
-	PGresult		*res;
 
-	w->conflict = NULL;
-	res = db_q(a, "SELECT EXISTS (SELECT 1 FROM showtimes s "
-	    "JOIN auditoriums au ON au.id = s.auditorium_id "
-	    "JOIN showtime_seats ss ON ss.showtime_id = s.id "
-	    "WHERE au.theatre_id = $1 AND s.starts_at > now() "
-	    "AND s.status = 'scheduled' AND ss.booking_id IS NOT NULL)", 1,
-	    db_id(a, w->id));
-	if (res == NULL)
-		return -1;
-	if (db_bool(res, 0, 0)) {
-		w->conflict = "has_future_bookings";
-		return DB_ABORT;
-	}
-	if ((w->before = catalog_theatre_json(a, w->id)) == NULL)
-		return -1;
-	arena_defer(a, (void (*)(void *))json_decref, w->before);
-	if (!db_q(a, "UPDATE theatres SET deleted_at = now() WHERE id = $1", 1,
-	    db_id(a, w->id)) ||
-	    !db_q(a, "UPDATE showtimes s SET status = 'cancelled', "
-	    "updated_at = now() FROM auditoriums au "
-	    "WHERE au.id = s.auditorium_id AND au.theatre_id = $1 "
-	    "AND s.starts_at > now() AND s.status = 'scheduled'", 1,
-	    db_id(a, w->id)))
-		return -1;
-	return audit_write(a, w->actor, "theatre.remove", "theatre",
-	    db_id(a, w->id), w->before, NULL);
+	return catalog_remove(a, &theatre_removal, w->id, w->actor,
+	    &w->before, &w->conflict);
 }
 
 int

@@ -1461,6 +1461,15 @@ test('cache: listings JSON is kept whole for a few seconds per movie, date and c
 	assert.equal(again.headers.get('x-cache'), 'hit', 'the second answer comes from memcached');
 	assert.equal(again.text, first.text, 'the cached answer is the same bytes');
 	assert.equal(again.headers.get('content-type'), first.headers.get('content-type'));
+	// Another movie, asked the same way right after, gets its own answer.
+	const m2 = await newMovie();
+	const [s2] = await schedule(t, [item(m2, 'Small', daysAhead(2, 19))]);
+	for (const ref of [m2.id, m2.slug, m2.id]) {
+		const r2 = expectStatus(await api('GET', `/v1/movies/${ref}/listings${date}`), 200);
+		assert.equal(r2.movie.id, m2.id, `the listings of movie ${ref} are another movie's`);
+		assert.deepEqual(listed(r2), { [t.id]: [s2.id] });
+	}
+	assert.equal(expectStatus(await api('GET', `/v1/movies/${m.slug}/listings${date}`), 200).movie.id, m.id);
 	// Each city (any spelling a client sends) and each date is its own entry.
 	const here = await api('GET', `/v1/movies/${m.id}/listings${date}&city=${encodeURIComponent(t.city)}`);
 	assert.deepEqual(listed(expectStatus(here, 200)), { [t.id]: [s.id] });
