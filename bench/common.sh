@@ -7,7 +7,6 @@
 # request of each part), and start_memcached/stop_memcached.
 
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
-export LC_ALL=C	# "times" and awk read and print 1.5, not 1,5
 INST=bench
 INST_SHIFT=0 # how many arguments the instance took (0 or 1)
 if [[ ${1:-} == bench || ${1:-} == dev ]]; then
@@ -152,6 +151,7 @@ part_ticks() {
 # with children of its own).
 children_ticks() {
 	local f
+	local LC_ALL=C		# "times" and awk: 1.5, not 1,5
 	f=$(mktemp)
 	times >"$f"
 	CHILD_TICKS=$(awk -v hz="$(getconf CLK_TCK)" 'NR == 2 {

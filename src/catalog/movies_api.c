@@ -115,9 +115,16 @@ listings_key(struct arena *a, const char *movie, const char *date,
 	size_t			 i;
 
 	crypto_generichash_init(&st, NULL, 0, sizeof(h));
-	for (i = 0; i < 3; i++)		/* each with its NUL: no run-ons */
+	for (i = 0; i < 3; i++) {
+		/* A mark for present or absent, then the value and its NUL:
+		 * no part can pass for another ("?city=2026-12-01" is not
+		 * "?date=2026-12-01"). */
 		crypto_generichash_update(&st, (const unsigned char *)
-		    (part[i] ? part[i] : ""), part[i] ? strlen(part[i]) + 1 : 0);
+		    (part[i] ? "+" : "-"), 1);
+		if (part[i] != NULL)
+			crypto_generichash_update(&st, (const unsigned char *)
+			    part[i], strlen(part[i]) + 1);
+	}
 	crypto_generichash_final(&st, h, sizeof(h));
 	hex_encode(hex, h, sizeof(h));
 	return cache_gen_key(a, CATALOG_NS, arena_printf(a, "listings:%s",

@@ -206,7 +206,7 @@ day_links(struct request *r, const char *base, const char *tz,
 		    "ZONE timezone)::date), current_date) AS d FROM theatres "
 		    "WHERE deleted_at IS NULL) " DAY_LINKS_SELECT, 1, *date);
 	else
-		res = db_q(r->a, "WITH t AS (SELECT (now() AT TIME ZONE $2)::date "
+		res = db_q(r->a, "WITH t AS (SELECT (now() AT TIME ZONE $2::text)::date "
 		    "AS d) " DAY_LINKS_SELECT, 2, *date, tz);
 	if (res == NULL || PQntuples(res) == 0)
 		return NULL;

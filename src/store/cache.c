@@ -140,6 +140,7 @@ cache_set(const char *key, const char *val, size_t len, int ttl)
 	}
 	rc = memcached_set(mc, key, strlen(key), val, len, (time_t)ttl, 0);
 	if (rc == MEMCACHED_E2BIG) {	/* a server with a smaller limit */
+		last_ok = 1;		/* it answered */
 		metrics_inc(M_CACHE_TOO_LARGE);
 		return -1;
 	}

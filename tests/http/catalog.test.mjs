@@ -1476,6 +1476,11 @@ test('cache: listings JSON is kept whole for a few seconds per movie, date and c
 	const there = await api('GET', `/v1/movies/${m.id}/listings${date}&city=${encodeURIComponent(other.city)}`);
 	assert.deepEqual(listed(expectStatus(there, 200)), { [other.id]: [o.id] });
 	assert.deepEqual(listed(expectStatus(await api('GET', `/v1/movies/${m.id}/listings?date=2020-01-01`), 200)), {});
+	// A city that reads like a date is a city (nowhere), not that date.
+	const day = localDate(s.starts_at, t.timezone);
+	assert.deepEqual(listed(expectStatus(await api('GET', `/v1/movies/${m.id}/listings?city=${day}`), 200)), {});
+	assert.deepEqual(listed(expectStatus(await api('GET', `/v1/movies/${m.id}/listings?date=${day}`), 200)),
+		{ [t.id]: [s.id], [other.id]: [o.id] });
 	// A pick is not an admin change: the count may lag, by page_ttl at most.
 	const seatsOf = (body) => body.theatres.find((e) => e.theatre.id === t.id).showtimes[0].seats_available;
 	const before = seatsOf(again.json);
