@@ -16,6 +16,7 @@
 #include "core/util.h"
 #include "payments/payments.h"
 #include "store/db.h"
+#include "view/render.h"
 
 #define LIST_LIMIT	50
 #define REFUND_REASON	"refunded by an admin"
@@ -83,7 +84,7 @@ list_row(struct arena *a, const PGresult *res, int i)
 	    "email", db_val(res, i, 2), "movie", db_val(res, i, 3),
 	    "theatre", db_val(res, i, 4), "when", db_val(res, i, 5),
 	    "seats", db_val(res, i, 6) ? db_val(res, i, 6) : "",
-	    "total", page_money(a, db_int(res, i, 7), db_val(res, i, 8)),
+	    "total", view_money(a, db_int(res, i, 7), db_val(res, i, 8)),
 	    "status", db_val(res, i, 9), "checked_in", db_bool(res, i, 10),
 	    "showtime_id", db_val(res, i, 11));
 }
@@ -179,20 +180,20 @@ booking_detail(struct arena *a, int64_t id)
 
 /* Money fields of the Booking object, for people. */
 static void
-booking_money(struct arena *a, json_t *b)
+booking_money_fields(struct arena *a, json_t *b)
 {
 	const char	*cur = json_string_value(json_object_get(b, "currency"));
 	json_t		*seat;
 	size_t		 i;
 
-	json_object_set_new(b, "subtotal", json_string(page_money(a,
+	json_object_set_new(b, "subtotal", json_string(view_money(a,
 	    json_integer_value(json_object_get(b, "subtotal_cents")), cur)));
-	json_object_set_new(b, "discount", json_string(page_money(a,
+	json_object_set_new(b, "discount", json_string(view_money(a,
 	    json_integer_value(json_object_get(b, "discount_cents")), cur)));
-	json_object_set_new(b, "total", json_string(page_money(a,
+	json_object_set_new(b, "total", json_string(view_money(a,
 	    json_integer_value(json_object_get(b, "total_cents")), cur)));
 	json_array_foreach(json_object_get(b, "seats"), i, seat)
-		json_object_set_new(seat, "price", json_string(page_money(a,
+		json_object_set_new(seat, "price", json_string(view_money(a,
 		    json_integer_value(json_object_get(seat, "price_cents")),
 		    cur)));
 }
@@ -203,7 +204,7 @@ refund_of(struct arena *a, const PGresult *d, const char *cur)
 {
 	if (db_val(d, 0, D_REFUND_AMOUNT) == NULL)
 		return json_null();
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "amount", page_money(a,
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "amount", view_money(a,
 	    db_int(d, 0, D_REFUND_AMOUNT), cur), "destination",
 	    db_val(d, 0, D_REFUND_TO), "reason", db_val(d, 0, D_REFUND_REASON),
 	    "at", db_val(d, 0, D_REFUNDED_AT), "by", db_val(d, 0,
@@ -218,7 +219,7 @@ detail_ctx(struct arena *a, const PGresult *d)
 	const char	*cur = json_string_value(json_object_get(b, "currency"));
 	json_t		*pay = json_object_get(b, "payment");
 
-	booking_money(a, b);
+	booking_money_fields(a, b);
 	if (db_val(d, 0, D_PROMO) != NULL)
 		json_object_set_new(pay, "promo_code",
 		    json_string(db_val(d, 0, D_PROMO)));
@@ -231,7 +232,7 @@ detail_ctx(struct arena *a, const PGresult *d)
 	return json_pack("{s:o,s:{s:s,s:s,s:s,s:s},s:s,s:s?,s:s,s:o,s:b}",
 	    "booking", b, "customer", "id", db_val(d, 0, D_USER),
 	    "email", db_val(d, 0, D_EMAIL), "name", db_val(d, 0, D_NAME),
-	    "credit", page_money(a, db_int(d, 0, D_CREDIT), cur),
+	    "credit", view_money(a, db_int(d, 0, D_CREDIT), cur),
 	    "created", db_val(d, 0, D_CREATED),
 	    "checked_in", db_val(d, 0, D_CHECKED_IN),
 	    "starts", db_val(d, 0, D_STARTS),

@@ -18,6 +18,7 @@
 #include "core/util.h"
 #include "payments/payments.h"
 #include "store/db.h"
+#include "view/render.h"
 
 #define LIST_LIMIT	50
 /* A UTC time for people, as a to_char() pattern. */
@@ -146,7 +147,7 @@ promotion_row(struct arena *a, const PGresult *res, int i)
 	return json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:s,s:s?,s:s?,s:s,s:s}",
 	    "id", db_val(res, i, 0), "code", db_val(res, i, 1),
 	    "value", percent ? arena_printf(a, "%s%% off", db_val(res, i, 3)) :
-	    arena_printf(a, "%s off", page_money(a, db_int(res, i, 3), NULL)),
+	    arena_printf(a, "%s off", view_money(a, db_int(res, i, 3), NULL)),
 	    "starts", db_val(res, i, 4), "ends", db_val(res, i, 5),
 	    "uses", db_val(res, i, 6), "max_uses", db_val(res, i, 7),
 	    "per_user", db_val(res, i, 8), "min_tickets", db_val(res, i, 9),
@@ -288,8 +289,8 @@ render_gift_cards(struct request *r, int status, json_t *form, json_t *errors,
 	for (i = 0; i < n; i++)
 		json_array_append_new(items, json_pack("{s:s,s:s,s:s,s:s,s:s,"
 		    "s:s}", "id", db_val(res, i, 0), "last4", db_val(res, i, 1),
-		    "balance", page_money(r->a, db_int(res, i, 2),
-		    db_val(res, i, 4)), "initial", page_money(r->a,
+		    "balance", view_money(r->a, db_int(res, i, 2),
+		    db_val(res, i, 4)), "initial", view_money(r->a,
 		    db_int(res, i, 3), db_val(res, i, 4)), "created",
 		    db_val(res, i, 5), "by", db_val(res, i, 6)));
 	ctx = json_pack("{s:o,s:b,s:o,s:o,s:b}", "items", items, "any", n > 0,
@@ -359,7 +360,7 @@ admin_gift_cards_create(struct request *r)
 		return;
 	}
 	created = json_pack("{s:O,s:s}", "code", json_object_get(w.result,
-	    "code"), "balance", page_money(r->a, json_integer_value(
+	    "code"), "balance", view_money(r->a, json_integer_value(
 	    json_object_get(w.result, "balance_cents")), NULL));
 	resp_header(r, "Cache-Control", "no-store");
 	render_gift_cards(r, 201, json_object(), errors, created);

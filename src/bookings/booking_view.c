@@ -11,6 +11,7 @@
 #include "bookings/pages.h"
 #include "core/arena.h"
 #include "store/db.h"
+#include "view/render.h"
 
 #define LIST_MAX	"200"
 
@@ -88,19 +89,6 @@ num(json_t *o, const char *key)
 	return json_integer_value(json_object_get(o, key));
 }
 
-const char *
-booking_money(struct arena *a, json_int_t cents, const char *currency)
-{
-	const char	*sign = cents < 0 ? "-" : "";
-
-	if (cents < 0)
-		cents = -cents;
-	if (currency == NULL || strcmp(currency, "USD") == 0)
-		return arena_printf(a, "%s$%lld.%02lld", sign,
-		    (long long)(cents / 100), (long long)(cents % 100));
-	return arena_printf(a, "%s%lld.%02lld %s", sign,
-	    (long long)(cents / 100), (long long)(cents % 100), currency);
-}
 
 const char *
 booking_seat_words(const char *type)
@@ -169,7 +157,7 @@ add_seats(struct arena *a, json_t *b, const char *currency)
 	json_array_foreach(json_object_get(b, "seats"), i, seat) {
 		json_object_set_new(seat, "type_words", json_string(
 		    booking_seat_words(str(seat, "type"))));
-		json_object_set_new(seat, "price", json_string(booking_money(a,
+		json_object_set_new(seat, "price", json_string(view_money(a,
 		    num(seat, "price_cents"), currency)));
 		line = arena_printf(a, "%s%s%s", line, i ? ", " : "",
 		    str(seat, "id"));
@@ -234,13 +222,13 @@ shape(struct arena *a, const PGresult *res, int i)
 	    json_boolean(db_bool(res, i, VC_UPCOMING)));
 	if (db_val(res, i, VC_REFUNDED) != NULL)
 		json_object_set_new(b, "refunded_amount", json_string(
-		    booking_money(a, db_int(res, i, VC_REFUNDED), cur)));
-	json_object_set_new(b, "subtotal", json_string(booking_money(a,
+		    view_money(a, db_int(res, i, VC_REFUNDED), cur)));
+	json_object_set_new(b, "subtotal", json_string(view_money(a,
 	    num(b, "subtotal_cents"), cur)));
 	if (num(b, "discount_cents") > 0)
-		json_object_set_new(b, "discount", json_string(booking_money(a,
+		json_object_set_new(b, "discount", json_string(view_money(a,
 		    num(b, "discount_cents"), cur)));
-	json_object_set_new(b, "total", json_string(booking_money(a,
+	json_object_set_new(b, "total", json_string(view_money(a,
 	    num(b, "total_cents"), cur)));
 	json_object_set_new(b, "url", json_string(arena_printf(a,
 	    "/bookings/%lld", (long long)num(b, "id"))));

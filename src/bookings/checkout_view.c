@@ -15,6 +15,7 @@
 #include "seating/seating.h"
 #include "store/db.h"
 #include "users/users.h"
+#include "view/render.h"
 
 /* The hold and its showtime; columns as enum hold_col. */
 static const char hold_sql[] =
@@ -109,7 +110,7 @@ checkout_promo_words(const char *reason)
 static const char *
 money(struct request *r, const struct checkout *co, json_int_t cents)
 {
-	return booking_money(r->a, cents, co->currency);
+	return view_money(r->a, cents, co->currency);
 }
 
 /* The seats of the hold with their types and prices; sums the subtotal. */

@@ -47,9 +47,6 @@ json_t	*booking_view(struct arena *, int64_t booking);
 /* The bookings of user, each a booking_view(), soonest first; NULL on a
  * database failure. */
 json_t	*booking_view_list(struct arena *, int64_t user);
-/* "$12.50" (or "12.50 EUR"), in the arena. */
-const char *booking_money(struct arena *, json_int_t cents,
-	    const char *currency);
 /* "Standard", "Premium", "Wheelchair space", "Companion seat". */
 const char *booking_seat_words(const char *type);
 

@@ -20,6 +20,7 @@
 #include "core/request.h"
 #include "core/util.h"
 #include "store/db.h"
+#include "view/render.h"
 
 #define RANGE_DEFAULT_DAYS	30
 #define RANGE_MAX_DAYS		366
@@ -169,9 +170,9 @@ page_row(struct arena *a, const PGresult *res, int i)
 			    json_string(db_val(res, i, c)));
 	json_object_set_new(row, "figures", json_pack("{s:s,s:s,s:s,s:s,s:s,"
 	    "s:s,s:s,s:s,s:s,s:b}", "bookings", db_val(res, i, R_BOOKINGS),
-	    "tickets", db_val(res, i, R_TICKETS), "gross", page_money(a, gross,
+	    "tickets", db_val(res, i, R_TICKETS), "gross", view_money(a, gross,
 	    NULL), "refunds", db_val(res, i, R_REFUNDS), "refunded",
-	    page_money(a, refunded, NULL), "revenue", page_money(a,
+	    view_money(a, refunded, NULL), "revenue", view_money(a,
 	    gross - refunded, NULL), "capacity", db_val(res, i, R_CAPACITY),
 	    "occupancy", percent(a, occ), "bar", arena_printf(a, "w%lld",
 	    bar_width(occ)), "has_occupancy", occ >= 0));

@@ -13,6 +13,7 @@
 #include "core/request.h"
 #include "core/util.h"
 #include "store/db.h"
+#include "view/render.h"
 
 static const char *const formats[] = { "2D", "3D", "IMAX", NULL };
 static const char *const saved_values[] = {
@@ -127,7 +128,7 @@ day_row(struct request *r, PGresult *res, int i, struct day_view *v)
 	    "title", db_val(res, i, 1), "slug", db_val(res, i, 2),
 	    "auditorium", db_val(res, i, 3), "start_label", db_val(res, i, 4),
 	    "end_label", db_val(res, i, 5), "format", db_val(res, i, 8),
-	    "language", db_val(res, i, 9), "price_label", page_money(r->a,
+	    "language", db_val(res, i, 9), "price_label", view_money(r->a,
 	    cents, db_val(res, i, 11)), "cancelled",
 	    strcmp(db_val(res, i, 12), "cancelled") == 0, "upcoming",
 	    db_bool(res, i, 14), "seats_left", (json_int_t)db_int(res, i, 13),

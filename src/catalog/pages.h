@@ -138,8 +138,6 @@ json_t	*page_options(const char *const *values, const char *const *labels,
 	    const char *selected);
 /* "2:30 PM" from an RFC 3339 local time "2026-12-05T14:30:00-05:00". */
 char	*page_clock(struct arena *, const char *rfc3339_local);
-/* "$12.00" (or "12.00 EUR") from minor units. */
-char	*page_money(struct arena *, json_int_t cents, const char *currency);
 /*
  * Reads dollars and cents ("12.50", "12", "$12.5") into *cents.
  * Returns NULL, or a message for a person.

@@ -10,6 +10,7 @@
 #include "catalog/pages.h"
 #include "core/arena.h"
 #include "core/request.h"
+#include "view/render.h"
 
 #define MONEY_MAX_CENTS	1000000		/* $10,000.00, as the API allows */
 
@@ -61,19 +62,6 @@ page_clock(struct arena *a, const char *t)
 	    h < 12 ? "AM" : "PM");
 }
 
-char *
-page_money(struct arena *a, json_int_t cents, const char *currency)
-{
-	const char	*sign = cents < 0 ? "-" : "";
-
-	if (cents < 0)
-		cents = -cents;
-	if (currency == NULL || strcmp(currency, "USD") == 0)
-		return arena_printf(a, "%s$%lld.%02lld", sign,
-		    (long long)(cents / 100), (long long)(cents % 100));
-	return arena_printf(a, "%s%lld.%02lld %s", sign,
-	    (long long)(cents / 100), (long long)(cents % 100), currency);
-}
 
 const char *
 page_parse_money(const char *s, json_int_t *cents)
@@ -187,7 +175,7 @@ page_showtime_labels(struct arena *a, json_t *s)
 
 	json_object_set_new(s, "time_label", json_string(page_clock(a,
 	    json_string_value(json_object_get(s, "starts_local")))));
-	json_object_set_new(s, "price_label", json_string(page_money(a,
+	json_object_set_new(s, "price_label", json_string(view_money(a,
 	    json_integer_value(json_object_get(s, "base_price_cents")),
 	    json_string_value(json_object_get(s, "currency")))));
 	json_object_set_new(s, "sold_out", json_boolean(left <= 0));

@@ -59,9 +59,6 @@ void	 seating_view_render(struct request *, int status,
 int	 seating_labels_have(json_t *labels, const char *label);
 /* "C7, C8 and C9", in the arena. */
 const char *seating_labels_text(struct arena *, json_t *labels);
-/* "$18.00", or "18.00 EUR" for other currencies, in the arena. */
-const char *seating_money(struct arena *, json_int_t cents,
-	    const char *currency);
 
 /* pages.c: the handlers. */
 void	 seating_page_showtime(struct request *);

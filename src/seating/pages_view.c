@@ -16,6 +16,7 @@
 #include "seating/seating.h"
 #include "store/db.h"
 #include "users/users.h"
+#include "view/render.h"
 
 /* The API allows 100 positions a row and 52 rows; anything wider is bad
  * data, drawn no further. */
@@ -82,15 +83,6 @@ seating_labels_text(struct arena *a, json_t *labels)
 	return out;
 }
 
-const char *
-seating_money(struct arena *a, json_int_t cents, const char *currency)
-{
-	if (currency == NULL || strcmp(currency, "USD") == 0)
-		return arena_printf(a, "$%lld.%02lld", (long long)(cents / 100),
-		    (long long)(cents % 100));
-	return arena_printf(a, "%lld.%02lld %s", (long long)(cents / 100),
-	    (long long)(cents % 100), currency);
-}
 
 static const char *
 type_words(const char *type)
@@ -124,7 +116,7 @@ seat_cell(struct arena *a, const struct map_view *v, json_t *s,
 	words = yours ? "held for you" : status;
 	name = arena_printf(a, "Row %s, seat %lld, %s, %s", str(s, "row"),
 	    (long long)num(s, "number"), type_words(str(s, "type")),
-	    seating_money(a, num(s, "price_cents"), currency));
+	    view_money(a, num(s, "price_cents"), currency));
 	return json_pack("{s:b,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:b,s:b}",
 	    "gap", 0, "id", id, "type", str(s, "type"), "status", shown,
 	    "number", num(s, "number"), "price_cents", num(s, "price_cents"),
@@ -195,7 +187,7 @@ legend(struct arena *a, json_t *map)
 				continue;
 			json_array_append_new(out, json_pack("{s:s,s:s,s:s}",
 			    "type", seat_types[t].type, "words",
-			    seat_types[t].words, "price", seating_money(a,
+			    seat_types[t].words, "price", view_money(a,
 			    num(s, "price_cents"), currency)));
 			break;
 		}
@@ -211,7 +203,7 @@ hold_ctx(struct arena *a, json_t *mine, const char *until)
 
 	out = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "id", num(mine, "id"),
 	    "seats", seating_labels_text(a, json_object_get(mine, "seats")),
-	    "total", seating_money(a, num(mine, "total_cents"),
+	    "total", view_money(a, num(mine, "total_cents"),
 	    str(mine, "currency")), "expires_at", str(mine, "expires_at"),
 	    "until", until, "json", dump != NULL ? dump : "");
 	arena_json_free(dump);

@@ -1,5 +1,7 @@
 #include <stdio.h>
+#include <string.h>
 
+#include "core/arena.h"
 #include "core/log.h"
 #include "view/mustache.h"
 #include "view/render.h"
@@ -44,4 +46,18 @@ render_template(const char *name, json_t *ctx, struct buf *out)
 	if (set == NULL)
 		return -1;
 	return mu_render(set, name, ctx, out);
+}
+
+const char *
+view_money(struct arena *a, json_int_t cents, const char *currency)
+{
+	const char	*sign = cents < 0 ? "-" : "";
+
+	if (cents < 0)
+		cents = -cents;
+	if (currency == NULL || strcmp(currency, "USD") == 0)
+		return arena_printf(a, "%s$%lld.%02lld", sign,
+		    (long long)(cents / 100), (long long)(cents % 100));
+	return arena_printf(a, "%s%lld.%02lld %s", sign,
+	    (long long)(cents / 100), (long long)(cents % 100), currency);
 }

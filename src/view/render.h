@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+struct arena;
 struct buf;
 struct request;
 
@@ -17,6 +18,9 @@ void	 render_free(void);
 int	 render_has(const char *name);
 /* Renders name with ctx into out: 0, or -1 if there is no such template. */
 int	 render_template(const char *name, json_t *ctx, struct buf *out);
+
+/* An amount for people: "$12.50", "-$3.00", "12.50 EUR" (arena-owned). */
+const char *view_money(struct arena *, json_int_t cents, const char *currency);
 
 /* Called by resp_page() to add the signed-in user, CSRF token, etc. */
 extern void	(*render_page_hook)(struct request *, json_t *ctx);

@@ -15,7 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/arena.h"
 #include "view/mustache.h"
+#include "view/render.h"
 
 #ifndef MUSTACHE_SPEC_DIR
 #define MUSTACHE_SPEC_DIR	"tests/unit/mustache-spec"
@@ -480,6 +482,22 @@ START_TEST(unknown_name)
 }
 END_TEST
 
+/* Amounts for people, as every page shows them. */
+START_TEST(money)
+{
+	struct arena	 a;
+
+	arena_init(&a);
+	ck_assert_str_eq(view_money(&a, 1250, "USD"), "$12.50");
+	ck_assert_str_eq(view_money(&a, 5, NULL), "$0.05");
+	ck_assert_str_eq(view_money(&a, -305, "USD"), "-$3.05");
+	ck_assert_str_eq(view_money(&a, 0, "USD"), "$0.00");
+	ck_assert_str_eq(view_money(&a, 123456789, "EUR"), "1234567.89 EUR");
+	ck_assert_str_eq(view_money(&a, -1, "EUR"), "-0.01 EUR");
+	arena_free(&a);
+}
+END_TEST
+
 START_TEST(whitespace_extras)
 {
 	/* Indented partial inside an indented partial. */
@@ -526,6 +544,7 @@ mustache_suite(void)
 	tcase_add_test(tc, replace);
 	tcase_add_test(tc, unknown_name);
 	tcase_add_test(tc, whitespace_extras);
+	tcase_add_test(tc, money);
 	suite_add_tcase(s, tc);
 	return s;
 }
