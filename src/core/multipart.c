@@ -3,9 +3,9 @@
 
 #include "arena.h"
 #include "multipart.h"
+#include "parse.h"
 
 /* How much of a part's name goes into an error's *where. */
-#define WHERE_MAX	64
 /* The first size of the field and file arrays; they double when full. */
 #define LIST_FIRST	16
 
@@ -112,29 +112,6 @@ static int
 span_is(const char *s, size_t n, const char *word)
 {
 	return strlen(word) == n && strncasecmp(s, word, n) == 0;
-}
-
-/*
- * Makes a part's name safe to put in an error message or a log line:
- * at most WHERE_MAX bytes of printable ASCII, anything else shown as '?'.
- */
-static const char *
-where_name(struct arena *a, const char *s, size_t n)
-{
-	size_t	 i, len = n;
-	char	*p;
-
-	if (len > WHERE_MAX)
-		len = WHERE_MAX;
-	p = arena_alloc(a, len + 4);
-	for (i = 0; i < len; i++)
-		p[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	if (len < n) {
-		memcpy(p + len, "...", 3);
-		len += 3;
-	}
-	p[len] = '\0';
-	return p;
 }
 
 /*
@@ -484,7 +461,7 @@ read_disposition(struct mp_state *st, const struct mheaders *h,
 		return MP_BAD_DISPOSITION;
 	if (nm == NULL || *nm == '\0')
 		return MP_NO_NAME;
-	st->where = where_name(st->a, nm, strlen(nm));
+	st->where = parse_where_name(st->a, nm, strlen(nm));
 	if (strlen(nm) > st->l.max_name)
 		return MP_NAME_TOO_LONG;
 	if (!utf8_valid(nm, strlen(nm)))

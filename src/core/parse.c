@@ -140,8 +140,8 @@ pct_decode(struct arena *a, const char *s, size_t n, int plus_is_space,
  * Makes a field name safe to put in an error message or a log line:
  * at most WHERE_MAX bytes of printable ASCII, anything else shown as '?'.
  */
-static const char *
-where_name(struct arena *a, const char *s, size_t n)
+const char *
+parse_where_name(struct arena *a, const char *s, size_t n)
 {
 	size_t	 i, len = n > WHERE_MAX ? WHERE_MAX : n;
 	char	*p = arena_alloc(a, len + 4);
@@ -202,7 +202,7 @@ decode_pair(struct arena *a, const char *p, size_t n,
 	if (e == PARSE_OK && keylen > l->max_key)
 		e = PARSE_FIELD_TOO_LONG;
 	if (e != PARSE_OK) {
-		*where = where_name(a, p, klen);
+		*where = parse_where_name(a, p, klen);
 		return e;
 	}
 	if (eq != NULL)
@@ -210,7 +210,7 @@ decode_pair(struct arena *a, const char *p, size_t n,
 	if (e == PARSE_OK && vlen > l->max_value)
 		e = PARSE_FIELD_TOO_LONG;
 	if (e != PARSE_OK) {
-		*where = where_name(a, key, keylen);
+		*where = parse_where_name(a, key, keylen);
 		return e;
 	}
 	kv->key = key;
@@ -338,7 +338,7 @@ cookie_piece(struct arena *a, const char *p, size_t n,
 	else if (!utf8_valid(val, vlen))
 		e = PARSE_BAD_UTF8;
 	if (e != PARSE_OK) {
-		*where = where_name(a, name, nlen);
+		*where = parse_where_name(a, name, nlen);
 		return e;
 	}
 	v[*k].key = arena_strndup(a, name, nlen);

@@ -54,6 +54,9 @@ enum parse_err {
 
 /* A sentence for a person ("malformed percent-encoding"). */
 const char	*parse_strerror(enum parse_err);
+/* A field name made safe for a message or a log line: at most 64 bytes of
+ * printable ASCII ("..." after), anything else shown as '?'. */
+const char	*parse_where_name(struct arena *, const char *s, size_t n);
 
 /*
  * Strict UTF-8: no overlong forms, no surrogates, nothing above
