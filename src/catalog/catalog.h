@@ -31,6 +31,21 @@ void	 catalog_changed(struct arena *);
  * listings (a rating): purges that page and the home page. */
 void	 catalog_movie_changed(struct arena *, int64_t movie);
 
+/*
+ * Listing JSON kept whole in memcached for page_ttl seconds under the
+ * catalog generation (an admin change or a rating makes it unreachable;
+ * seat counts lag by page_ttl at most).  The key is a hash of the kind,
+ * the path's {ref} capture (NULL: none) and the validated input (every
+ * query field, canonical JSON), read before anything from PostgreSQL.
+ * catalog_answer_cached() answers the request from the cache (200,
+ * X-Cache: hit) and returns 1, or returns 0; catalog_answer_keep() stores
+ * the answer the handler made, if it is a 200.
+ */
+char	*catalog_answer_key(struct request *, const char *kind,
+	    const char *ref);
+int	 catalog_answer_cached(struct request *, const char *key);
+void	 catalog_answer_keep(struct request *, const char *key);
+
 /* Lookups of {movie} and {theatre}: an id or a slug.  The id, 0 when
  * there is none (or it was removed), -1 when the database failed. */
 int64_t	 catalog_movie_ref(struct arena *, const char *ref);

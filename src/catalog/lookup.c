@@ -5,10 +5,15 @@
 #include <ctype.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "admin/admin.h"
 #include "catalog/catalog.h"
 #include "core/arena.h"
+#include "core/config.h"
 #include "core/request.h"
+#include "core/response.h"
+#include "core/util.h"
 #include "store/cache.h"
 #include "store/db.h"
 
@@ -209,4 +214,52 @@ catalog_remove(struct arena *a, const struct catalog_removal *rm, int64_t id,
 		return -1;
 	return audit_write(a, actor, rm->action, rm->type, db_id(a, id),
 	    *before, NULL);
+}
+
+char *
+catalog_answer_key(struct request *r, const char *kind, const char *ref)
+{
+	crypto_generichash_state st;
+	unsigned char		 h[16];
+	char			 hex[2 * sizeof(h) + 1], *in;
+
+	in = r->in != NULL ? json_dumps(r->in, JSON_COMPACT | JSON_SORT_KEYS |
+	    JSON_ENCODE_ANY) : NULL;
+	crypto_generichash_init(&st, NULL, 0, sizeof(h));
+	/* The reference marked present or absent, each part with its NUL:
+	 * no part can pass for another. */
+	crypto_generichash_update(&st, (const unsigned char *)(ref ? "+" : "-"),
+	    1);
+	if (ref != NULL)
+		crypto_generichash_update(&st, (const unsigned char *)ref,
+		    strlen(ref) + 1);
+	if (in != NULL)
+		crypto_generichash_update(&st, (const unsigned char *)in,
+		    strlen(in) + 1);
+	crypto_generichash_final(&st, h, sizeof(h));
+	arena_json_free(in);
+	hex_encode(hex, h, sizeof(h));
+	return cache_gen_key(r->a, CATALOG_NS, arena_printf(r->a, "%s:%s",
+	    kind, hex));
+}
+
+int
+catalog_answer_cached(struct request *r, const char *key)
+{
+	char	*hit;
+	size_t	 len;
+
+	if (key == NULL || (hit = cache_get(r->a, key, &len)) == NULL)
+		return 0;
+	resp_text(r, 200, "application/json; charset=utf-8", hit, len);
+	resp_header(r, "X-Cache", "hit");
+	return 1;
+}
+
+void
+catalog_answer_keep(struct request *r, const char *key)
+{
+	if (key != NULL && r->resp.status == 200 && cfg.page_ttl > 0)
+		cache_set(key, r->resp.body->data, r->resp.body->len,
+		    cfg.page_ttl);
 }

@@ -3,8 +3,6 @@
  */
 #include <string.h>
 
-#include <sodium.h>
-
 #include "catalog/catalog.h"
 #include "catalog/movies.h"
 #include "core/config.h"
@@ -67,18 +65,22 @@ static const struct field cast_item[] = {
 const struct field movie_add_fields[] = { MOVIE_FIELDS(1) };
 const struct field movie_update_fields[] = { MOVIE_FIELDS(0) };
 
-/* GET /v1/movies */
+/* GET /v1/movies: cached (catalog_answer_key). */
 void
 movies_api_list(struct request *r)
 {
+	char	*key = catalog_answer_key(r, "movies", NULL);
 	int	 dberr;
-	json_t	*list = catalog_movie_search(r->a, r->in, &dberr);
+	json_t	*list;
 
-	if (list == NULL) {
+	if (catalog_answer_cached(r, key))
+		return;
+	if ((list = catalog_movie_search(r->a, r->in, &dberr)) == NULL) {
 		db_fail_reply(r, DB_ERROR);
 		return;
 	}
 	resp_json(r, 200, list);
+	catalog_answer_keep(r, key);
 }
 
 /* GET /v1/movies/{movie} */
@@ -97,70 +99,24 @@ movies_api_get(struct request *r)
 	resp_json(r, 200, json_pack("{s:o}", "movie", m));
 }
 
-/*
- * The cache key of a movie's listings for these inputs: the catalog's
- * generation (any admin change, a rename or a removal included, makes it
- * unreachable), then a hash of the movie as the path names it (id or
- * slug), the date and the city: any bytes a client sends, and memcached
- * keys are short and printable.
- */
-static char *
-listings_key(struct arena *a, const char *movie, const char *date,
-    const char *city)
-{
-	crypto_generichash_state st;
-	unsigned char		 h[16];
-	char			 hex[2 * sizeof(h) + 1];
-	const char		*part[3] = { movie, date, city };
-	size_t			 i;
-
-	crypto_generichash_init(&st, NULL, 0, sizeof(h));
-	for (i = 0; i < 3; i++) {
-		/* A mark for present or absent, then the value and its NUL:
-		 * no part can pass for another ("?city=2026-12-01" is not
-		 * "?date=2026-12-01"). */
-		crypto_generichash_update(&st, (const unsigned char *)
-		    (part[i] ? "+" : "-"), 1);
-		if (part[i] != NULL)
-			crypto_generichash_update(&st, (const unsigned char *)
-			    part[i], strlen(part[i]) + 1);
-	}
-	crypto_generichash_final(&st, h, sizeof(h));
-	hex_encode(hex, h, sizeof(h));
-	return cache_gen_key(a, CATALOG_NS, arena_printf(a, "listings:%s",
-	    hex));
-}
-
-/*
- * GET /v1/movies/{movie}/listings: kept whole in memcached for page_ttl
- * seconds (the seats-left figures, and a showtime that has just begun
- * leaving the list, lag by at most that); an admin change or a rating
- * bumps the generation, so the next request reads PostgreSQL again.
- */
+/* GET /v1/movies/{movie}/listings: cached (catalog_answer_key). */
 void
 movies_api_listings(struct request *r)
 {
 	int64_t		 id;
 	json_t		*m, *theatres;
 	const char	*date = in_str(r, "date"), *city = in_str(r, "city");
-	const char	*ref = req_capture(r, "movie");
-	char		*key, *hit;
-	size_t		 len;
+	char		*key = catalog_answer_key(r, "listings",
+			    req_capture(r, "movie"));
 	int		 dberr;
 
-	if (city != NULL && *city == '\0')
-		city = NULL;
-	/* Before any read of PostgreSQL: see cache.h on generations. */
-	key = ref != NULL ? listings_key(r->a, ref, date, city) : NULL;
-	if (key != NULL && (hit = cache_get(r->a, key, &len)) != NULL) {
-		resp_text(r, 200, "application/json; charset=utf-8", hit, len);
-		resp_header(r, "X-Cache", "hit");
+	if (catalog_answer_cached(r, key))
 		return;
-	}
 	if ((id = catalog_movie_or_reply(r)) == 0)
 		return;
 	m = catalog_movie_json(r->a, id);
-	theatres = catalog_listings(r->a, id, date, 0, city, &dberr);
+	theatres = catalog_listings(r->a, id, date, 0,
+	    city != NULL && *city != '\0' ? city : NULL, &dberr);
 	if (m == NULL || theatres == NULL) {
 		json_decref(m);
 		json_decref(theatres);
@@ -169,9 +125,7 @@ movies_api_listings(struct request *r)
 	}
 	resp_json(r, 200, json_pack("{s:o,s:o}", "movie", m,
 	    "theatres", theatres));
-	if (key != NULL && cfg.page_ttl > 0)
-		cache_set(key, r->resp.body->data, r->resp.body->len,
-		    cfg.page_ttl);
+	catalog_answer_keep(r, key);
 }
 
 /* The answer to a movie write. */

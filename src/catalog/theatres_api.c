@@ -46,16 +46,20 @@ static const struct field auditorium_item[] = {
 const struct field theatre_add_fields[] = { THEATRE_FIELDS(1) };
 const struct field theatre_update_fields[] = { THEATRE_FIELDS(0) };
 
-/* GET /v1/theatres?city= */
+/* GET /v1/theatres?city=: cached (catalog_answer_key). */
 void
 theatres_api_list(struct request *r)
 {
 	long long	 limit = in_has(r, "limit") ? in_int(r, "limit") : 20;
 	long long	 offset = in_int(r, "cursor");
+	char		*key = catalog_answer_key(r, "theatres", NULL);
 	PGresult	*res;
-	json_t		*items = json_array();
+	json_t		*items;
 	int		 i;
 
+	if (catalog_answer_cached(r, key))
+		return;
+	items = json_array();
 	res = db_q(r->a, "SELECT theatre_json(id) FROM theatres "
 	    "WHERE deleted_at IS NULL AND ($1::text IS NULL OR "
 	    "lower(city) = lower($1)) ORDER BY city, name, id "
@@ -73,6 +77,7 @@ theatres_api_list(struct request *r)
 	resp_json(r, 200, json_pack("{s:o,s:o}", "items", items, "next_cursor",
 	    PQntuples(res) > limit ? json_sprintf("%lld", offset + limit) :
 	    json_null()));
+	catalog_answer_keep(r, key);
 }
 
 /* GET /v1/theatre/{theatre} */

@@ -1504,6 +1504,37 @@ test('cache: listings JSON is kept whole for a few seconds per movie, date and c
 	}
 });
 
+test('cache: the movie and theatre lists are kept whole per query, and show an admin change at once', async () => {
+	const word = `${WORD}lst`;
+	const a = await newMovie({ title: `Listcache ${word} One`, synopsis: word });
+	const b = await newMovie({ title: `Listcache ${word} Two`, synopsis: word });
+	const q = `/v1/movies?q=${word}&limit=1`;
+	const firstR = await api('GET', q);
+	const first = expectStatus(firstR, 200);
+	assert.equal(firstR.headers.get('x-cache'), null);
+	const again = await api('GET', q);
+	assert.equal(again.headers.get('x-cache'), 'hit', 'the same query again comes from memcached');
+	assert.equal(again.text, firstR.text, 'the same bytes');
+	// Every input is part of the key: the next page, another limit.
+	const next = expectStatus(await api('GET', `${q}&cursor=${first.next_cursor}`), 200);
+	assert.deepEqual(new Set([first.items[0].id, next.items[0].id]), new Set([a.id, b.id]));
+	assert.equal(expectStatus(await api('GET', `/v1/movies?q=${word}&limit=2`), 200).items.length, 2);
+	// An admin change shows on the very next request.
+	const c = await newMovie({ title: `Listcache ${word} Three`, synopsis: word });
+	assert.equal(expectStatus(await api('GET', `/v1/movies?q=${word}&limit=5`), 200).items.length, 3);
+	expectStatus(await api('PUT', `/v1/movies/${c.id}/update_movie`, { token: admin, body: { title: `Listcache ${word} Renamed` } }), 200);
+	const titles = expectStatus(await api('GET', `/v1/movies?q=${word}&limit=5`), 200).items.map((m) => m.title);
+	assert.ok(titles.includes(`Listcache ${word} Renamed`), `renamed movie missing: ${titles}`);
+
+	const t = await newTheatre({ city: `Listville ${RUN}` });
+	const tq = `/v1/theatres?city=${encodeURIComponent(t.city)}`;
+	assert.deepEqual(expectStatus(await api('GET', tq), 200).items.map((x) => x.id), [t.id]);
+	assert.equal((await api('GET', tq)).headers.get('x-cache'), 'hit');
+	expectStatus(await api('PUT', `/v1/theatre/${t.id}/update_theatre`, { token: admin, body: { name: `Listcache Hall ${RUN}` } }), 200);
+	assert.equal(expectStatus(await api('GET', tq), 200).items[0].name, `Listcache Hall ${RUN}`);
+	assert.deepEqual(expectStatus(await api('GET', `/v1/theatres?city=Nowhere-${RUN}`), 200).items, []);
+});
+
 test('cache: a listings answer too large for memcached is answered from PostgreSQL each time, and the cache stays up for the rest', async () => {
 	const m = await newMovie();
 	const t = await newTheatre();
