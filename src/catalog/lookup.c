@@ -225,6 +225,8 @@ catalog_answer_key(struct request *r, const char *kind, const char *ref)
 
 	in = r->in != NULL ? json_dumps(r->in, JSON_COMPACT | JSON_SORT_KEYS |
 	    JSON_ENCODE_ANY) : NULL;
+	if (r->in != NULL && in == NULL)
+		return NULL;		/* no key: not cached */
 	crypto_generichash_init(&st, NULL, 0, sizeof(h));
 	/* The reference marked present or absent, each part with its NUL:
 	 * no part can pass for another. */
@@ -259,7 +261,8 @@ catalog_answer_cached(struct request *r, const char *key)
 void
 catalog_answer_keep(struct request *r, const char *key)
 {
-	if (key != NULL && r->resp.status == 200 && cfg.page_ttl > 0)
+	if (key != NULL && r->resp.status == 200 && r->resp.body->len > 0 &&
+	    cfg.page_ttl > 0)
 		cache_set(key, r->resp.body->data, r->resp.body->len,
 		    cfg.page_ttl);
 }

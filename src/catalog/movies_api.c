@@ -5,10 +5,7 @@
 
 #include "catalog/catalog.h"
 #include "catalog/movies.h"
-#include "core/config.h"
 #include "core/request.h"
-#include "core/util.h"
-#include "store/cache.h"
 #include "store/db.h"
 
 static const char *const statuses[] = { "now_showing", "coming_soon", NULL };

@@ -5,7 +5,6 @@
 #include "multipart.h"
 #include "parse.h"
 
-/* How much of a part's name goes into an error's *where. */
 /* The first size of the field and file arrays; they double when full. */
 #define LIST_FIRST	16
 
