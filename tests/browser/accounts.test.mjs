@@ -5,13 +5,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import crypto from 'node:crypto';
-import { chromium } from 'playwright-core';
-
-const BASE_URL = (process.env.MARQUEE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
-const SHOTS = path.join(path.dirname(new URL(import.meta.url).pathname), 'screenshots');
+import { BASE_URL, launchWithPage, stepper } from './lib.mjs';
 
 let browser;
 let context;
@@ -19,22 +14,7 @@ let page;
 const consoleErrors = [];
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  context = await browser.newContext({ baseURL: BASE_URL });
-  context.setDefaultTimeout(15000);
-  page = await context.newPage();
+  ({ browser, context, page } = await launchWithPage());
   // Script errors, and stylesheets or scripts that fail to load.  (Documents
   // may answer 4xx on purpose here; images belong to the catalog's data.)
   page.on('pageerror', (e) => consoleErrors.push(`script error: ${e.message}`));
@@ -51,23 +31,7 @@ after(async () => {
 });
 
 /** Runs one step; on failure saves a screenshot named after it. */
-async function step(t, name, fn) {
-  await t.test(name, async () => {
-    try {
-      await fn();
-    } catch (e) {
-      try {
-        fs.mkdirSync(SHOTS, { recursive: true });
-        const file = path.join(SHOTS, `accounts-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}-${Date.now()}.png`);
-        await page.screenshot({ path: file, fullPage: true });
-        e.message += `\n(screenshot: ${file}; page ${page.url()})`;
-      } catch {
-        /* the browser itself failed */
-      }
-      throw e;
-    }
-  });
-}
+const step = stepper('accounts', () => page);
 
 const header = () => page.locator('header.site-header');
 

@@ -29,12 +29,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { BASE_URL as BASE, SHOTS, launchChromium } from './lib.mjs';
 
-const BASE = (process.env.MARQUEE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
-const SHOTS = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
 const ADMIN_EMAIL = 'admin@marquee.test';
 const ADMIN_PASSWORD = process.env.MARQUEE_DEMO_ADMIN_PASSWORD || 'marquee-admin-demo';
 const LOGIN_TRIES = 4;
@@ -165,11 +162,7 @@ function watch(page, who) {
 }
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   admin = await (await newContext(ADMIN_TZ)).newPage();
   watch(admin, 'admin');
 });

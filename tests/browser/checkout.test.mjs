@@ -12,12 +12,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { BASE_URL as BASE, SHOTS, api, findShowtime, launchChromium } from './lib.mjs';
 
-const BASE = (process.env.MARQUEE_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
-const SHOTS = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
 const MIN_LEAD_MS = 4 * 3600e3;	// cancellable: more than 2 hours away
 const CARD = '4242424242424242';
 const PHONE = { width: 390, height: 844 };
@@ -25,37 +22,6 @@ const REGISTER_TRIES = 8;
 
 let browser;
 let showtime;
-
-async function api(method, path, body) {
-  const headers = { Accept: 'application/json' };
-  if (body) headers['Content-Type'] = 'application/json';
-  const res = await fetch(BASE + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
-// A scheduled showtime at least MIN_LEAD_MS away with free seats, picked
-// at random so that parallel runs rarely share one.
-async function findShowtime() {
-  const movies = await api('GET', '/v1/movies?limit=100');
-  assert.equal(movies.status, 200);
-  const found = [];
-  for (const m of movies.body.items) {
-    const l = await api('GET', `/v1/movies/${m.id}/listings`);
-    if (l.status !== 200) continue;
-    for (const t of l.body.theatres) {
-      for (const s of t.showtimes) {
-        if (s.status === 'scheduled' && s.seats_available >= 10 &&
-            Date.parse(s.starts_at) - Date.now() > MIN_LEAD_MS) {
-          found.push({ ...s, theatre: t.theatre.slug });
-        }
-      }
-    }
-    if (found.length >= 20) break;
-  }
-  assert.ok(found.length > 0, 'no future showtime with free seats: load the demo data');
-  return found[Math.floor(Math.random() * found.length)];
-}
 
 // An available seat of the showtime, from the API's seat map.
 async function freeSeat() {
@@ -175,12 +141,9 @@ async function journey(page, label, js) {
 }
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  showtime = await findShowtime();
+  browser = await launchChromium();
+  // A showtime more than MIN_LEAD_MS away with free seats.
+  showtime = await findShowtime(MIN_LEAD_MS);
 });
 
 after(async () => {

@@ -8,14 +8,10 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import crypto from 'node:crypto';
-import { chromium } from 'playwright-core';
 import { api, basicAuth, createUser, freshIp, ADMIN_EMAIL, ADMIN_PASSWORD } from '../http/lib.mjs';
+import { BASE_URL, launchWithPage, stepper } from './lib.mjs';
 
-const BASE_URL = (process.env.MARQUEE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
-const SHOTS = path.join(path.dirname(new URL(import.meta.url).pathname), 'screenshots');
 const RUN = crypto.randomBytes(4).toString('hex');
 const REVIEW = '<script>window.__pwned = 1</script><b>bold</b>';
 
@@ -25,22 +21,7 @@ let page;
 const problems = [];
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  context = await browser.newContext({ baseURL: BASE_URL });
-  context.setDefaultTimeout(15000);
-  page = await context.newPage();
+  ({ browser, context, page } = await launchWithPage());
   // Script errors, console errors (a CSP violation is one) and assets that fail.
   page.on('pageerror', (e) => problems.push(`script error: ${e.message}`));
   page.on('console', (m) => {
@@ -58,23 +39,7 @@ after(async () => {
 });
 
 /** Runs one step; on failure saves a screenshot named after it. */
-async function step(t, name, fn) {
-  await t.test(name, async () => {
-    try {
-      await fn();
-    } catch (e) {
-      try {
-        fs.mkdirSync(SHOTS, { recursive: true });
-        const file = path.join(SHOTS, `ratings-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}-${Date.now()}.png`);
-        await page.screenshot({ path: file, fullPage: true });
-        e.message += `\n(screenshot: ${file}; page ${page.url()})`;
-      } catch {
-        /* the browser itself failed */
-      }
-      throw e;
-    }
-  });
-}
+const step = stepper('ratings', () => page);
 
 const section = () => page.locator('#ratings');
 const bar = (stars) => section().locator(`.rt-dist li[data-stars="${stars}"]`);

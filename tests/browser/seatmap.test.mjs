@@ -14,12 +14,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { BASE_URL as BASE, SHOTS, api, findShowtime, launchChromium } from './lib.mjs';
 
-const BASE = (process.env.MARQUEE_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
-const SHOTS = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
 const PASSWORD = 'seat-map-test-password-42';
 const LIVE_MS = 1000;         // a seat change reaches another browser within this
 const MIN_LEAD_MS = 3600e3;   // a showtime at least an hour away stays open
@@ -29,15 +26,6 @@ let browser;
 let showtime;                 // a Showtime with free seats
 const tokens = [];            // bearer tokens of the accounts made here
 const holdsToRelease = [];    // [token, hold id] left behind by a failure
-
-async function api(method, path, { token, body } = {}) {
-  const headers = { Accept: 'application/json' };
-  if (token) headers.Authorization = `Bearer ${token}`;
-  if (body) headers['Content-Type'] = 'application/json';
-  const res = await fetch(BASE + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
-}
 
 // A fresh account: {email, token}.  Registration is rate limited per
 // address, so a 429 waits for its Retry-After.
@@ -54,29 +42,6 @@ async function newAccount(label) {
     await new Promise((ok) => setTimeout(ok, 1000 * (Number(r.headers.get('retry-after')) || 5)));
   }
   throw new Error('create_account stayed rate limited');
-}
-
-// A scheduled showtime at least an hour away with room for the tests,
-// picked at random so that parallel runs rarely share one.
-async function findShowtime() {
-  const movies = await api('GET', '/v1/movies?limit=100');
-  assert.equal(movies.status, 200);
-  const found = [];
-  for (const m of movies.body.items) {
-    const l = await api('GET', `/v1/movies/${m.id}/listings`);
-    if (l.status !== 200) continue;
-    for (const t of l.body.theatres) {
-      for (const s of t.showtimes) {
-        if (s.status === 'scheduled' && s.seats_available >= 10 &&
-            Date.parse(s.starts_at) - Date.now() > MIN_LEAD_MS) {
-          found.push({ ...s, theatre: t.theatre.slug });
-        }
-      }
-    }
-    if (found.length >= 20) break;
-  }
-  assert.ok(found.length > 0, 'no future showtime with free seats: load the demo data');
-  return found[Math.floor(Math.random() * found.length)];
 }
 
 // Free standard seats of the showtime, read now, in map order.
@@ -132,12 +97,9 @@ function waitForSeats(page, ids, status, timeout) {
 }
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  showtime = await findShowtime();
+  browser = await launchChromium();
+  // A showtime at least an hour away with room for the tests.
+  showtime = await findShowtime(MIN_LEAD_MS);
 });
 
 after(async () => {
