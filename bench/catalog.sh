@@ -105,8 +105,6 @@ U_SIZE=$(curl -fsS "$UNCACHED_URL" | wc -c)
 L_SIZE=$(curl -fsS "$LISTINGS_URL" | wc -c)
 L_SHOWTIMES=$(curl -fsS "$LISTINGS_URL" | { grep -o '"starts_local"' || true; } | wc -l)
 
-# X-Cache: hit when nginx served the page from its whole-page cache in memcached.
-x_cache() { curl -fsS -o /dev/null -D - "$1" | tr -d '\r' | awk -F': ' 'tolower($1) == "x-cache" {print $2}'; }
 
 # Requests of the movie page route that a worker answered (the app's metrics).
 page_renders() {
@@ -172,7 +170,7 @@ fi
 # Workers leave memcached alone for a second after it failed (run 5): ask
 # until the answer comes from the cache.
 for _ in $(seq 40); do
-	L_XCACHE=$(curl -fsS -o /dev/null -D - "$LISTINGS_URL" | tr -d '\r' | awk -F': ' 'tolower($1) == "x-cache" {print $2}')
+	L_XCACHE=$(x_cache "$LISTINGS_URL")
 	[[ $L_XCACHE == hit ]] && break
 	sleep 0.1
 done

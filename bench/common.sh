@@ -230,6 +230,10 @@ memcached_running() {
 	kill -0 "$(cat "$VAR/run/memcached.pid" 2>/dev/null || echo 0)" 2>/dev/null
 }
 
+# x_cache URL: the X-Cache header of GET URL ("hit" when the answer came from
+# memcached: nginx's whole-page cache, or the app's listing JSON), or nothing.
+x_cache() { curl -fsS -o /dev/null -D - "$1" | tr -d '\r' | awk -F': ' 'tolower($1) == "x-cache" {print $2}'; }
+
 # cache_state: "up" or "down", the cache as /readyz reports it.
 cache_state() { curl -fsS "$URL/readyz" | sed -n 's/.*"cache":"\([a-z]*\)".*/\1/p'; }
 

@@ -65,11 +65,11 @@ echo "workers: $(worker_pids | wc -l) (pids $(worker_pids | tr '\n' ' '))"
 [[ $(cache_state) == up ]] || die "memcached is not up on $INST (/readyz)"
 for _ in 1 2 3 4; do curl -fsS -o /dev/null "$URL/"; done # fill the cache
 
-# X-Cache: hit when nginx served the page from its whole-page cache in memcached.
-# The first request refills an expired entry (page_ttl is a few seconds).
-x_cache() {
+# X-Cache of the home page; the first request refills an expired entry
+# (page_ttl is a few seconds).
+home_x_cache() {
 	curl -fsS -o /dev/null "$URL/"
-	curl -fsS -o /dev/null -D - "$URL/" | tr -d '\r' | awk -F': ' 'tolower($1) == "x-cache" {print $2}'
+	x_cache "$URL/"
 }
 
 wrk_run static "${WRK[@]}" "$URL/static/bench/home.html"
@@ -80,13 +80,13 @@ wrk_run hello "${WRK[@]}" "$URL/healthz"
 H_RPS=$W_RPS H_P50=$W_P50 H_P99=$W_P99 H_BAD=$((W_BAD + W_ERR)) H_CMD=$W_CMD H_REQS=$W_REQS H_CPU=$W_CPU
 echo "2. /healthz:        $H_RPS req/s  p50 $H_P50 ms  p99 $H_P99 ms"
 
-C_XCACHE=$(x_cache)
+C_XCACHE=$(home_x_cache)
 wrk_run cached "${WRK[@]}" "$URL/"
 C_RPS=$W_RPS C_P50=$W_P50 C_P99=$W_P99 C_BAD=$((W_BAD + W_ERR)) C_CMD=$W_CMD C_REQS=$W_REQS C_CPU=$W_CPU
 echo "3. home, cached:    $C_RPS req/s  p50 $C_P50 ms  p99 $C_P99 ms (X-Cache: ${C_XCACHE:-none})"
 
 UNCACHED_URL="$URL/?utm_source=bench"
-U_XCACHE=$(curl -fsS -o /dev/null -D - "$UNCACHED_URL" | tr -d '\r' | awk -F': ' 'tolower($1) == "x-cache" {print $2}')
+U_XCACHE=$(x_cache "$UNCACHED_URL")
 [[ -z $U_XCACHE ]] || die "$UNCACHED_URL came from the page cache (X-Cache: $U_XCACHE)"
 cmp -s <(curl -fsS "$UNCACHED_URL") "$BENCH_DIR/home.html" ||
 	die "$UNCACHED_URL is not the same page as / (the uncached run would measure another page)"
@@ -96,7 +96,7 @@ echo "4. home, uncached:  $U_RPS req/s  p50 $U_P50 ms  p99 $U_P99 ms (rendered b
 
 stop_memcached
 wait_cache down
-D_XCACHE=$(x_cache)
+D_XCACHE=$(home_x_cache)
 wrk_run down "${WRK[@]}" "$URL/"
 D_RPS=$W_RPS D_P50=$W_P50 D_P99=$W_P99 D_BAD=$((W_BAD + W_ERR)) D_CMD=$W_CMD D_REQS=$W_REQS D_CPU=$W_CPU
 start_memcached

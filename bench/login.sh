@@ -56,7 +56,7 @@ echo "processes under the master: $(worker_pids | wc -l) (auth_workers = ${AUTH_
 ((RL_IP >= 1000000)) || echo "note: rl_login_ip is $RL_IP here: most of the flood will be answered 429 (use the bench instance)"
 
 for _ in 1 2 3 4; do curl -fsS -o /dev/null -o /dev/null "$HOME_URL" "$WORKER_URL"; done # fill the caches
-echo "GET / answers X-Cache: $(curl -fsS -o /dev/null -D - "$HOME_URL" | tr -d '\r' | awk -F': ' 'tolower($1) == "x-cache" {print $2}')" \
+echo "GET / answers X-Cache: $(x_cache "$HOME_URL")" \
 	"(hit: from nginx's whole-page cache); GET /?probe=... is rendered by a worker"
 
 # logins FILE: successful log-ins per second in a flood's wrk report.

@@ -102,7 +102,6 @@ movies_api_listings(struct request *r)
 {
 	int64_t		 id;
 	json_t		*m, *theatres;
-	const char	*date = in_str(r, "date"), *city = in_str(r, "city");
 	char		*key = catalog_answer_key(r, "listings",
 			    req_capture(r, "movie"));
 	int		 dberr;
@@ -112,8 +111,8 @@ movies_api_listings(struct request *r)
 	if ((id = catalog_movie_or_reply(r)) == 0)
 		return;
 	m = catalog_movie_json(r->a, id);
-	theatres = catalog_listings(r->a, id, date, 0,
-	    city != NULL && *city != '\0' ? city : NULL, &dberr);
+	theatres = catalog_listings(r->a, id, in_str(r, "date"), 0,
+	    in_str(r, "city"), &dberr);
 	if (m == NULL || theatres == NULL) {
 		json_decref(m);
 		json_decref(theatres);

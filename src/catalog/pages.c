@@ -7,9 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/arena.h"
 #include "catalog/catalog.h"
 #include "catalog/pages.h"
+#include "core/arena.h"
 #include "core/config.h"
 #include "core/request.h"
 #include "core/util.h"
@@ -206,8 +206,8 @@ day_links(struct request *r, const char *base, const char *tz,
 		    "ZONE timezone)::date), current_date) AS d FROM theatres "
 		    "WHERE deleted_at IS NULL) " DAY_LINKS_SELECT, 1, *date);
 	else
-		res = db_q(r->a, "WITH t AS (SELECT (now() AT TIME ZONE $2::text)::date "
-		    "AS d) " DAY_LINKS_SELECT, 2, *date, tz);
+		res = db_q(r->a, "WITH t AS (SELECT (now() AT TIME ZONE "
+		    "$2::text)::date AS d) " DAY_LINKS_SELECT, 2, *date, tz);
 	if (res == NULL || PQntuples(res) == 0)
 		return NULL;
 	if (*date == NULL)
