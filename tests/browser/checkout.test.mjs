@@ -88,8 +88,10 @@ async function holdOnSeatMap(page, seat, js) {
     await go.waitFor({ state: 'visible' });
     await Promise.all([page.waitForURL(/\/checkout\/\d+$/), go.click()]);
   } else {
-    // Seats are checkboxes inside their labels, the box itself drawn by CSS.
-    await page.locator(`input[name="seats"][value="${seat}"]`).check({ force: true });
+    // Seats are transparent checkboxes over their labels.  No force: the
+    // click must land on the seat itself, not on the sticky summary bar
+    // that covers the last rows unless the page keeps them clear of it.
+    await page.locator(`input[name="seats"][value="${seat}"]`).check();
     await Promise.all([page.waitForURL(/\/checkout\/\d+/), page.locator('[data-hold-button]').click()]);
   }
 }

@@ -222,6 +222,37 @@ test('without JavaScript the form holds seats, names a taken one, and releases',
   }
 });
 
+test('on a phone, a seat scrolled to in the last rows is not left under the summary bar', async () => {
+  // The bar with "Hold these seats" sticks to the bottom of the screen.  A
+  // seat brought into view the way keyboard focus and "scroll to" do it
+  // (the least scrolling that shows it) must come to rest above the bar,
+  // where a tap or a click reaches the seat and not the bar.
+  const ctx = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
+  const page = await ctx.newPage();
+  try {
+    await withScreenshots('phone-last-rows', { phone: page }, async () => {
+      await page.goto(`${BASE}/showtimes/${showtime.id}`);
+      const hidden = await page.evaluate(() => {
+        const rows = [...document.querySelectorAll('.seat-row')].filter((r) => r.querySelector('input[name=seats]'));
+        const out = [];
+        for (const row of rows.slice(-2)) {
+          for (const input of row.querySelectorAll('input[name=seats]')) {
+            window.scrollTo(0, 0);
+            input.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+            const r = input.getBoundingClientRect();
+            const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+            if (hit !== input) out.push(`${input.value} under ${hit?.className || hit?.tagName}`);
+          }
+        }
+        return out;
+      });
+      assert.deepEqual(hidden, [], 'every seat of the last two rows can be reached');
+    });
+  } finally {
+    await ctx.close();
+  }
+});
+
 test('picking without logging in asks to log in first', async () => {
   const ctx = await browser.newContext({ javaScriptEnabled: false });
   const page = await ctx.newPage();
