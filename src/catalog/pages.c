@@ -64,14 +64,14 @@ filter_options(struct arena *a)
 	PGresult	*res;
 	size_t		 len;
 
-	if ((cached = cache_get(a, key, &len)) != NULL &&
+	if (key != NULL && (cached = cache_get(a, key, &len)) != NULL &&
 	    (opts = json_loadb(cached, len, 0, NULL)) != NULL)
 		return opts;
 	if ((res = db_q(a, filters_sql, 0)) == NULL)
 		return json_pack("{s:[],s:[]}", "genres", "cities");
 	opts = json_pack("{s:o,s:o}", "genres", db_json(res, 0, 0),
 	    "cities", db_json(res, 0, 1));
-	if (cache_up() && (text = json_dumps(opts, JSON_COMPACT)) != NULL) {
+	if (key != NULL && (text = json_dumps(opts, JSON_COMPACT)) != NULL) {
 		cache_set(key, text, strlen(text), cfg.cache_ttl);
 		arena_json_free(text);
 	}

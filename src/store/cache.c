@@ -22,6 +22,7 @@
 #define VALUE_MAX	(1024 * 1024 - 4096)
 
 static memcached_st	*mc;
+static char		*servers_conf;	/* what cache_init was given */
 static int		 last_ok = 1;
 /*
  * After a failure, reads and fills (cache_get, cache_set, and reading a
@@ -50,6 +51,31 @@ skipping(void)
 	return !last_ok && now_usec() < skip_until;
 }
 
+/*
+ * libmemcached sets a server aside for RETRY_SECONDS after it failed and
+ * answers "temporarily disabled" without trying it, even when memcached is
+ * back already.  For reads that is the point; an invalidation must not be
+ * lost to it (other workers may be reading the old entries again), so a
+ * change that meets it is tried once more through a fresh client.
+ */
+static int
+set_aside(memcached_return_t rc)
+{
+	char	*conf;
+
+	if ((rc != MEMCACHED_SERVER_TEMPORARILY_DISABLED &&
+	    rc != MEMCACHED_SERVER_MARKED_DEAD) || servers_conf == NULL)
+		return 0;
+	conf = servers_conf;
+	servers_conf = NULL;		/* cache_init frees it otherwise */
+	if (cache_init(conf) != 0) {
+		free(conf);
+		return 0;
+	}
+	free(conf);
+	return 1;
+}
+
 int
 cache_init(const char *servers)
 {
@@ -57,6 +83,8 @@ cache_init(const char *servers)
 	memcached_return_t	 rc;
 
 	cache_close();
+	if ((servers_conf = strdup(servers)) == NULL)
+		return -1;
 	mc = memcached_create(NULL);
 	if (mc == NULL)
 		return -1;
@@ -91,6 +119,8 @@ cache_close(void)
 	if (mc != NULL)
 		memcached_free(mc);
 	mc = NULL;
+	free(servers_conf);
+	servers_conf = NULL;
 }
 
 char *
@@ -160,6 +190,8 @@ cache_delete(const char *key)
 	if (mc == NULL)
 		return -1;
 	rc = memcached_delete(mc, key, strlen(key), 0);
+	if (set_aside(rc))
+		rc = memcached_delete(mc, key, strlen(key), 0);
 	if (rc != MEMCACHED_SUCCESS && rc != MEMCACHED_NOTFOUND &&
 	    rc != MEMCACHED_BUFFERED) {
 		failed("delete", rc);
@@ -179,6 +211,9 @@ cache_incr(const char *key, uint64_t delta, uint64_t initial, int ttl)
 		return -1;
 	rc = memcached_increment_with_initial(mc, key, strlen(key), delta,
 	    initial, (time_t)ttl, &v);
+	if (delta > 0 && set_aside(rc))
+		rc = memcached_increment_with_initial(mc, key, strlen(key),
+		    delta, initial, (time_t)ttl, &v);
 	if (rc != MEMCACHED_SUCCESS) {
 		failed("incr", rc);
 		return -1;
@@ -196,6 +231,9 @@ cache_decr(const char *key, uint64_t delta)
 	if (mc == NULL)
 		return -1;
 	rc = memcached_decrement(mc, key, strlen(key), (uint32_t)delta, &v);
+	if (set_aside(rc))
+		rc = memcached_decrement(mc, key, strlen(key),
+		    (uint32_t)delta, &v);
 	if (rc != MEMCACHED_SUCCESS && rc != MEMCACHED_NOTFOUND) {
 		failed("decr", rc);
 		return -1;
@@ -249,6 +287,11 @@ cache_bump(const char *ns)
 char *
 cache_gen_key(struct arena *a, const char *ns, const char *suffix)
 {
-	return arena_printf(a, "%s:g%llu:%s", ns,
-	    (unsigned long long)cache_generation(ns), suffix);
+	uint64_t	 g = cache_generation(ns);
+
+	/* Nothing is read or kept under a generation that is not known. */
+	if (g == 0)
+		return NULL;
+	return arena_printf(a, "%s:g%llu:%s", ns, (unsigned long long)g,
+	    suffix);
 }

@@ -37,7 +37,8 @@ int	 cache_ping(void);
  */
 uint64_t cache_generation(const char *ns);
 void	 cache_bump(const char *ns);
-/* "ns:g<gen>:<suffix>" in the arena. */
+/* "ns:g<gen>:<suffix>" in the arena; NULL while the generation cannot be
+ * read (memcached away): the caller then neither reads nor keeps. */
 char	*cache_gen_key(struct arena *, const char *ns, const char *suffix);
 
 #endif

@@ -18,7 +18,7 @@ export const RUN = crypto.randomBytes(4).toString('hex');
 export const TZ = 'America/New_York';
 export const LAYOUT = ['s'.repeat(12), 's'.repeat(12), 's'.repeat(12), 's'.repeat(12), 'p'.repeat(12)];
 export const BASE_PRICE = 1250; // standard $12.50, premium $18.75
-export const CARD = { number: '4242424242424242', exp_month: 12, exp_year: 2030, cvc: '123', name: 'Nora Notify' };
+export const CARD = { number: '4242424242424242', exp_month: 12, exp_year: new Date().getUTCFullYear() + 3, cvc: '123', name: 'Nora Notify' };
 
 // ------------------------------------------------------------------ config
 

@@ -152,18 +152,29 @@ test('kill -9 of the jobs process in the middle of 500 messages: all 500 arrive;
     return { files: ms.length, distinct: new Set(ms.map((m) => m.messageId)).size, ms };
   };
 
-  // Kill it after about 50 have arrived.
+  // In flight: claimed by the process (attempts > 0) and not marked delivered.
+  const claimed = () => new Set(
+    JSON.parse(psql(`SELECT coalesce(json_agg(message_id || '@marquee'), '[]') FROM outbox
+      WHERE message_id IN (${rows.map((r) => lit(r.message_id)).join(',')}) AND state = 'pending' AND attempts > 0`)),
+  );
+
+  // Kill it after about 50 have arrived, at a moment it holds claimed rows:
+  // stopped first and looked at (between two batches it holds none), then
+  // killed as it stands.
   const t0 = Date.now();
   await waitFor(() => arrived().distinct >= 50, { timeout: 30000, interval: 10, what: '50 of the 500 messages' });
+  let inFlight;
+  for (let i = 0; ; i++) {
+    process.kill(jobsPid, 'SIGSTOP');
+    inFlight = claimed();
+    if (inFlight.size > 0 || i === 50) break;
+    process.kill(jobsPid, 'SIGCONT');
+    await sleep(5);
+  }
   process.kill(jobsPid, 'SIGKILL');
   const atKill = arrived();
   await waitGone(jobsPid);
   const killedAfter = Date.now() - t0;
-  // In flight: claimed by the dead process (attempts > 0) and not marked delivered.
-  const inFlight = new Set(
-    JSON.parse(psql(`SELECT coalesce(json_agg(message_id || '@marquee'), '[]') FROM outbox
-      WHERE message_id IN (${rows.map((r) => lit(r.message_id)).join(',')}) AND state = 'pending' AND attempts > 0`)),
-  );
   assert.ok(atKill.distinct < 500, `the kill came in the middle of the batch (${atKill.distinct} of 500 had arrived after ${killedAfter} ms)`);
   assert.ok(inFlight.size > 0, `the kill came while the process held claimed rows (${atKill.distinct} of 500 had arrived after ${killedAfter} ms)`);
 
