@@ -138,7 +138,8 @@ part_pids() {
 part_ticks() {
 	local p t=0 f
 	for p in $(part_pids "$1"); do
-		f=$(<"/proc/$p/stat") 2>/dev/null || continue
+		# (a process may be gone by now: a backend that ended)
+		{ f=$(<"/proc/$p/stat"); } 2>/dev/null || continue
 		f=${f##*) }	# after "pid (comm) ", comm may hold ")" itself
 		# from the state (field 3) on: utime is field 14, stime 15
 		t=$((t + $(awk '{print $12 + $13}' <<<"$f")))

@@ -160,24 +160,26 @@ app_authorize_or_reply(struct request *r)
 
 /*
  * A page any anonymous visitor would get the same way (RF_CACHEABLE, no
- * session, no query string, nothing set in a cookie) is kept whole in
- * memcached for page_ttl seconds; nginx serves it from there without a
- * worker (nginx/marquee.conf.in, @page_cache) until it expires or a
- * catalog change purges it.
+ * session, nothing set in a cookie; no query string, or only a near date
+ * for RF_CACHE_DATE: cache_page_key) is kept whole in memcached for
+ * page_ttl seconds; nginx serves it from there without a worker
+ * (nginx/marquee.conf.in, @page_cache) until it expires or a catalog
+ * change purges it (cache_page_purge).
  */
 void
 app_after_response(struct request *r)
 {
-	size_t	 i;
+	const char	*key;
+	size_t		 i;
 
 	if (r->route == NULL || !(r->route->flags & RF_CACHEABLE) ||
 	    r->method != HTTP_GET || r->session != NULL ||
-	    r->resp.status != 200 || (r->query && *r->query) ||
-	    cfg.page_ttl <= 0)
+	    r->resp.status != 200 || cfg.page_ttl <= 0 ||
+	    (key = cache_page_key(r->a, r->path, r->query,
+	    (r->route->flags & RF_CACHE_DATE) != 0)) == NULL)
 		return;
 	for (i = 0; i < r->resp.nheaders; i++)
 		if (strcasecmp(r->resp.headers[i].name, "Set-Cookie") == 0)
 			return;
-	cache_set(arena_printf(r->a, "page:%s", r->path), r->resp.body->data,
-	    r->resp.body->len, cfg.page_ttl);
+	cache_set(key, r->resp.body->data, r->resp.body->len, cfg.page_ttl);
 }

@@ -170,14 +170,24 @@ void
 catalog_changed(struct arena *a)
 {
 	PGresult	*res;
+	const char	**paths;
 	int		 i;
 
 	cache_bump(CATALOG_NS);
 	cache_delete("page:/");
-	res = db_q(a, "SELECT '/movies/' || slug FROM movies UNION ALL "
-	    "SELECT '/theatres/' || slug FROM theatres", 0);
-	for (i = 0; res != NULL && i < PQntuples(res); i++)
-		cache_delete(arena_printf(a, "page:%s", db_val(res, i, 0)));
+	/* Pages of what is listed, and of what was removed lately (removal
+	 * itself comes through here). */
+	res = db_q(a, "SELECT '/movies/' || slug FROM movies "
+	    "WHERE deleted_at IS NULL OR deleted_at > now() - interval '1 hour' "
+	    "UNION ALL SELECT '/theatres/' || slug FROM theatres "
+	    "WHERE deleted_at IS NULL OR deleted_at > now() - interval '1 hour'",
+	    0);
+	if (res == NULL || PQntuples(res) == 0)
+		return;
+	paths = arena_alloc(a, (size_t)PQntuples(res) * sizeof(*paths));
+	for (i = 0; i < PQntuples(res); i++)
+		paths[i] = db_val(res, i, 0);
+	cache_page_purge(a, paths, (size_t)PQntuples(res));
 }
 
 void
@@ -190,7 +200,8 @@ catalog_movie_changed(struct arena *a, int64_t movie)
 	res = db_q(a, "SELECT slug FROM movies WHERE id = $1", 1,
 	    db_id(a, movie));
 	if (res != NULL && PQntuples(res) == 1)
-		cache_delete(arena_printf(a, "page:/movies/%s", db_val(res, 0, 0)));
+		cache_page_purge(a, (const char *[]){ arena_printf(a,
+		    "/movies/%s", db_val(res, 0, 0)) }, 1);
 }
 
 int

@@ -44,9 +44,11 @@ const struct route catalog_routes[] = {
 	{ GET, "/search", catalog_page_search, AUTH_PUBLIC,
 	    RF_CACHEABLE | RF_FORM_ERRORS, movies_list_query, NULL },
 	{ GET, "/movies/{movie}", catalog_page_movie, AUTH_PUBLIC,
-	    RF_CACHEABLE | RF_FORM_ERRORS, catalog_day_query, NULL },
+	    RF_CACHEABLE | RF_CACHE_DATE | RF_FORM_ERRORS, catalog_day_query,
+	    NULL },
 	{ GET, "/theatres/{theatre}", catalog_page_theatre, AUTH_PUBLIC,
-	    RF_CACHEABLE | RF_FORM_ERRORS, catalog_day_query, NULL },
+	    RF_CACHEABLE | RF_CACHE_DATE | RF_FORM_ERRORS, catalog_day_query,
+	    NULL },
 
 	/* catalog: admin pages */
 	{ GET, "/admin/movies", admin_movies_list, AUTH_ADMIN, 0,

@@ -26,7 +26,8 @@ enum route_flags {
 	RF_FORM_ERRORS = 1 << 0,	/* invalid input goes to the handler */
 	RF_NO_CSRF = 1 << 1,		/* POST without a CSRF token */
 	RF_CACHEABLE = 1 << 2,		/* anonymous GET may be cached */
-	RF_UPLOAD = 1 << 3		/* multipart bodies up to upload_limit */
+	RF_UPLOAD = 1 << 3,		/* multipart bodies up to upload_limit */
+	RF_CACHE_DATE = 1 << 4		/* also cached with ?date=YYYY-MM-DD */
 };
 
 struct route {

@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@
 
 /* A server that fails is skipped for this long before it is retried. */
 #define RETRY_SECONDS	2
+/* A change may bring a set-aside server back this often (µs). */
+#define REVIVE_USEC	200000
 /*
  * The largest value stored: memcached's default item size (1 MiB) less
  * room for the key and the item header.  A larger one is not stored (the
@@ -22,6 +25,7 @@
 #define VALUE_MAX	(1024 * 1024 - 4096)
 
 static memcached_st	*mc;
+static memcached_st	*mq;		/* for cache_page_purge */
 static char		*servers_conf;	/* what cache_init was given */
 static int		 last_ok = 1;
 /*
@@ -56,16 +60,23 @@ skipping(void)
  * answers "temporarily disabled" without trying it, even when memcached is
  * back already.  For reads that is the point; an invalidation must not be
  * lost to it (other workers may be reading the old entries again), so a
- * change that meets it is tried once more through a fresh client.
+ * change that meets it is tried once more through a fresh client.  Not
+ * more often than every REVIVE_USEC: while memcached is really away, a
+ * burst of invalidations (a catalog change purges hundreds of pages) pays
+ * for one connection attempt, not one each.
  */
 static int
 set_aside(memcached_return_t rc)
 {
-	char	*conf;
+	static int64_t	 revived;
+	int64_t		 now;
+	char		*conf;
 
 	if ((rc != MEMCACHED_SERVER_TEMPORARILY_DISABLED &&
-	    rc != MEMCACHED_SERVER_MARKED_DEAD) || servers_conf == NULL)
+	    rc != MEMCACHED_SERVER_MARKED_DEAD) || servers_conf == NULL ||
+	    (now = now_usec()) - revived < REVIVE_USEC)
 		return 0;
+	revived = now;
 	conf = servers_conf;
 	servers_conf = NULL;		/* cache_init frees it otherwise */
 	if (cache_init(conf) != 0) {
@@ -76,40 +87,53 @@ set_aside(memcached_return_t rc)
 	return 1;
 }
 
-int
-cache_init(const char *servers)
+/* A client of the servers (ketama: both clients put a key on one server). */
+static memcached_st *
+client(const char *servers, int binary)
 {
 	memcached_server_st	*list;
 	memcached_return_t	 rc;
+	memcached_st		*c;
 
-	cache_close();
-	if ((servers_conf = strdup(servers)) == NULL)
-		return -1;
-	mc = memcached_create(NULL);
-	if (mc == NULL)
-		return -1;
-	/* Increments that create their key need the binary protocol. */
-	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_BINARY_PROTOCOL, 1);
-	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_DISTRIBUTION,
+	if ((c = memcached_create(NULL)) == NULL)
+		return NULL;
+	memcached_behavior_set(c, MEMCACHED_BEHAVIOR_BINARY_PROTOCOL,
+	    (uint64_t)binary);
+	memcached_behavior_set(c, MEMCACHED_BEHAVIOR_DISTRIBUTION,
 	    MEMCACHED_DISTRIBUTION_CONSISTENT_KETAMA);
-	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, 100);
-	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, 200);
-	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT,
+	memcached_behavior_set(c, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, 100);
+	memcached_behavior_set(c, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, 200);
+	memcached_behavior_set(c, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT,
 	    RETRY_SECONDS);
-	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1);
-	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_NO_BLOCK, 1);
-	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_SERVER_FAILURE_LIMIT, 2);
-	list = memcached_servers_parse(servers);
-	if (list == NULL) {
+	memcached_behavior_set(c, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1);
+	memcached_behavior_set(c, MEMCACHED_BEHAVIOR_NO_BLOCK, 1);
+	memcached_behavior_set(c, MEMCACHED_BEHAVIOR_SERVER_FAILURE_LIMIT, 2);
+	if ((list = memcached_servers_parse(servers)) == NULL) {
 		log_msg(LOG_WARN, "memcached: no servers in '%s'", servers);
-		return -1;
+		memcached_free(c);
+		return NULL;
 	}
-	rc = memcached_server_push(mc, list);
+	rc = memcached_server_push(c, list);
 	memcached_server_list_free(list);
 	if (rc != MEMCACHED_SUCCESS) {
 		failed("server list", rc);
-		return -1;
+		memcached_free(c);
+		return NULL;
 	}
+	return c;
+}
+
+int
+cache_init(const char *servers)
+{
+	cache_close();
+	if ((servers_conf = strdup(servers)) == NULL)
+		return -1;
+	/* Increments that create their key need the binary protocol; the
+	 * purge client speaks text (see cache_page_purge). */
+	if ((mc = client(servers, 1)) == NULL ||
+	    (mq = client(servers, 0)) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -118,7 +142,9 @@ cache_close(void)
 {
 	if (mc != NULL)
 		memcached_free(mc);
-	mc = NULL;
+	if (mq != NULL)
+		memcached_free(mq);
+	mc = mq = NULL;
 	free(servers_conf);
 	servers_conf = NULL;
 }
@@ -294,4 +320,105 @@ cache_gen_key(struct arena *a, const char *ns, const char *suffix)
 		return NULL;
 	return arena_printf(a, "%s:g%llu:%s", ns, (unsigned long long)g,
 	    suffix);
+}
+
+/* Days since 1970-01-01 of "YYYY-MM-DD" (exactly that), or -1. */
+static long
+date_days(const char *s)
+{
+	struct tm	 tm, back;
+	time_t		 t;
+	int		 i;
+
+	for (i = 0; i < 10; i++)
+		if (i == 4 || i == 7 ? s[i] != '-' : !isdigit((unsigned char)s[i]))
+			return -1;
+	if (s[10] != '\0')
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = atoi(s) - 1900;
+	tm.tm_mon = atoi(s + 5) - 1;
+	tm.tm_mday = atoi(s + 8);
+	tm.tm_hour = 12;
+	if ((t = timegm(&tm)) == (time_t)-1 || gmtime_r(&t, &back) == NULL ||
+	    back.tm_mday != atoi(s + 8) || back.tm_mon != atoi(s + 5) - 1)
+		return -1;		/* 2026-02-30 and the like */
+	return (long)(t / 86400);
+}
+
+char *
+cache_page_key(struct arena *a, const char *path, const char *query,
+    int by_date)
+{
+	long	 d, today = (long)(time(NULL) / 86400);
+
+	if (query == NULL || *query == '\0')
+		return arena_printf(a, "page:%s", path);
+	if (!by_date || strncmp(query, "date=", 5) != 0 ||
+	    (d = date_days(query + 5)) < 0 || d < today - PAGE_DAYS_BEFORE ||
+	    d > today + PAGE_DAYS_AFTER)
+		return NULL;
+	return arena_printf(a, "page:%s?%s", path, query);
+}
+
+/*
+ * A catalog change purges some twenty keys for every movie and theatre;
+ * one round trip each made that half a second on a large catalog.  So the
+ * deletes go through a text-protocol client with "noreply" (the server
+ * answers none of them: in the binary protocol a quiet delete of a
+ * missing key still answers "not found", which libmemcached would take
+ * for the answer to a later request), and a version request to every
+ * server afterwards, answered only once the deletes before it on the same
+ * connection are done, makes the purge complete when this returns.
+ */
+/* The quiet deletes of every key of the paths, then the version request. */
+static memcached_return_t
+purge_quietly(struct arena *a, const char *const *paths, size_t n,
+    char days[][16], size_t nd)
+{
+	memcached_return_t	 rc = MEMCACHED_SUCCESS;
+	size_t			 i, j;
+	const char		*k;
+
+	memcached_behavior_set(mq, MEMCACHED_BEHAVIOR_NOREPLY, 1);
+	for (i = 0; i < n && (rc == MEMCACHED_SUCCESS ||
+	    rc == MEMCACHED_BUFFERED); i++)
+		for (j = 0; j <= nd && (rc == MEMCACHED_SUCCESS ||
+		    rc == MEMCACHED_BUFFERED); j++) {
+			k = j == nd ? arena_printf(a, "page:%s", paths[i]) :
+			    arena_printf(a, "page:%s?date=%s", paths[i], days[j]);
+			rc = memcached_delete(mq, k, strlen(k), 0);
+		}
+	memcached_behavior_set(mq, MEMCACHED_BEHAVIOR_NOREPLY, 0);
+	if (rc != MEMCACHED_SUCCESS && rc != MEMCACHED_BUFFERED)
+		return rc;
+	return memcached_version(mq);
+}
+
+void
+cache_page_purge(struct arena *a, const char *const *paths, size_t n)
+{
+	time_t			 t;
+	struct tm		 tm;
+	long			 today = (long)(time(NULL) / 86400), d;
+	char			 days[PAGE_DAYS_BEFORE + PAGE_DAYS_AFTER + 3][16];
+	size_t			 nd = 0;
+	memcached_return_t	 rc;
+
+	if (mc == NULL || mq == NULL || n == 0)
+		return;
+	/* A day more on each side: today may change while this runs. */
+	for (d = today - PAGE_DAYS_BEFORE - 1; d <= today + PAGE_DAYS_AFTER + 1;
+	    d++) {
+		t = (time_t)d * 86400;
+		if (gmtime_r(&t, &tm) != NULL && strftime(days[nd],
+		    sizeof(days[nd]), "%Y-%m-%d", &tm) != 0)
+			nd++;
+	}
+	/* The first through cache_delete: it brings a set-aside server back,
+	 * and a memcached that is away costs no more than that. */
+	if (cache_delete(arena_printf(a, "page:%s", paths[0])) != 0)
+		return;
+	if ((rc = purge_quietly(a, paths, n, days, nd)) != MEMCACHED_SUCCESS)
+		failed("page purge", rc);
 }

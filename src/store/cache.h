@@ -41,4 +41,19 @@ void	 cache_bump(const char *ns);
  * read (memcached away): the caller then neither reads nor keeps. */
 char	*cache_gen_key(struct arena *, const char *ns, const char *suffix);
 
+/*
+ * Whole pages for nginx (nginx/marquee.conf.in, @page_cache): the key is
+ * "page:" and the request's path, with "?date=YYYY-MM-DD" when that is the
+ * whole query (by_date: the page takes a date) and the date lies within
+ * PAGE_DAYS_BEFORE days before and PAGE_DAYS_AFTER days after today (UTC).
+ * NULL: the page is not kept.  cache_page_purge() deletes the pages of n
+ * paths and every dated page of them that may be kept.
+ */
+#define PAGE_DAYS_BEFORE	1
+#define PAGE_DAYS_AFTER		15
+char	*cache_page_key(struct arena *, const char *path, const char *query,
+	    int by_date);
+void	 cache_page_purge(struct arena *, const char *const *paths,
+	    size_t n);
+
 #endif

@@ -1535,6 +1535,53 @@ test('cache: the movie and theatre lists are kept whole per query, and show an a
 	assert.deepEqual(expectStatus(await api('GET', `/v1/theatres?city=Nowhere-${RUN}`), 200).items, []);
 });
 
+test('cache: movie and theatre pages for a near date are served whole by nginx; a change shows on the next request; other queries are not kept', async () => {
+	const title1 = `Datecache ${WORD} One`;
+	const title2 = `Datecache ${WORD} Two`;
+	const m = await newMovie({ title: title1 });
+	const t = await newTheatre();
+	const starts = daysAhead(2, 18);	// noon in Chicago: the same date there
+	await schedule(t, [item(m, 'Main', starts)]);
+	const date = starts.slice(0, 10);
+	const pages = [`/movies/${m.slug}?date=${date}`, `/theatres/${t.slug}?date=${date}`];
+	for (const p of pages) {
+		const first = await api('GET', p);
+		assert.equal(first.status, 200, p);
+		assert.ok(first.text.includes(title1), `${p} lists the movie`);
+		const again = await api('GET', p);
+		assert.equal(again.headers.get('x-cache'), 'hit', `${p} again comes whole from memcached`);
+		assert.equal(again.text, first.text, `${p}: the same bytes`);
+	}
+	// An admin change: the next request of each shows it.
+	expectStatus(await api('PUT', `/v1/movies/${m.id}/update_movie`, { token: admin, body: { title: title2 } }), 200);
+	for (const p of pages) {
+		const r = await api('GET', p);
+		assert.ok(r.text.includes(title2) && !r.text.includes(title1), `${p} still shows the old title`);
+	}
+	// A showtime added: the dated theatre page shows it at once.
+	const m2 = await newMovie({ title: `Datecache ${WORD} Three` });
+	await api('GET', pages[1]);
+	assert.equal((await api('GET', pages[1])).headers.get('x-cache'), 'hit');
+	await schedule(t, [item(m2, 'Small', starts)]);
+	assert.ok((await api('GET', pages[1])).text.includes(`Datecache ${WORD} Three`), 'the new showtime is missing');
+
+	// Never kept: another query beside the date, a date far ahead, not a
+	// date, and anything asked with a session cookie.
+	const far = daysAhead(30).slice(0, 10);
+	for (const p of [`${pages[0]}&city=${encodeURIComponent(t.city)}`, `/movies/${m.slug}?date=${far}`,
+		`/movies/${m.slug}?date=2026-02-30`]) {
+		for (let i = 0; i < 2; i++) {
+			const r = await api('GET', p);
+			assert.equal(r.status, 200, p);
+			assert.equal(r.headers.get('x-cache'), null, `${p} came from the page cache`);
+		}
+	}
+	await api('GET', pages[0]);
+	assert.equal((await api('GET', pages[0])).headers.get('x-cache'), 'hit');
+	const withCookie = await api('GET', pages[0], { headers: { Cookie: 'mq_session=someone' } });
+	assert.equal(withCookie.headers.get('x-cache'), null, 'a visitor with a session cookie got the anonymous page');
+});
+
 test('cache: a listings answer too large for memcached is answered from PostgreSQL each time, and the cache stays up for the rest', async () => {
 	const m = await newMovie();
 	const t = await newTheatre();

@@ -3,7 +3,7 @@
  * and starts again on a port of its own: an invalidation sent right after
  * memcached came back reaches it (libmemcached alone would set the server
  * aside for seconds and drop it), and no key is built on a generation that
- * could not be read.
+ * could not be read.  The keys of whole pages for nginx, and their purge.
  */
 #include <sys/prctl.h>
 #include <sys/types.h>
@@ -150,6 +150,9 @@ START_TEST(test_invalidation_right_after_restart)
 	ck_assert_int_eq(cache_delete("k"), -1);
 	ck_assert_int_eq(cache_up(), 0);
 
+	/* memcached is back a moment later (a change may bring a set-aside
+	 * server back every 200 ms; a restart takes longer than that). */
+	pause_ms(250);
 	mc_start();
 	/* The first change after memcached is back reaches it. */
 	ck_assert_int_eq(cache_incr("gen:t", 1, 100, 0), 100);
@@ -185,6 +188,94 @@ START_TEST(test_no_key_without_a_generation)
 }
 END_TEST
 
+/* "YYYY-MM-DD" d days from today (UTC). */
+static const char *
+day(int d)
+{
+	static char	 buf[4][16];
+	static int	 n;
+	time_t		 t = time(NULL) + (time_t)d * 86400;
+	struct tm	 tm;
+
+	n = (n + 1) % 4;
+	gmtime_r(&t, &tm);
+	strftime(buf[n], sizeof(buf[n]), "%Y-%m-%d", &tm);
+	return buf[n];
+}
+
+START_TEST(test_page_keys)
+{
+	char	 q[64];
+
+	ck_assert_str_eq(cache_page_key(&a, "/movies/x", NULL, 0),
+	    "page:/movies/x");
+	ck_assert_str_eq(cache_page_key(&a, "/movies/x", "", 1),
+	    "page:/movies/x");
+	snprintf(q, sizeof(q), "date=%s", day(3));
+	ck_assert_str_eq(cache_page_key(&a, "/movies/x", q, 1),
+	    arena_printf(&a, "page:/movies/x?date=%s", day(3)));
+	/* Only where the page takes a date, and only a date. */
+	ck_assert_ptr_null(cache_page_key(&a, "/", q, 0));
+	ck_assert_ptr_null(cache_page_key(&a, "/movies/x",
+	    arena_printf(&a, "%s&city=Pune", q), 1));
+	ck_assert_ptr_null(cache_page_key(&a, "/movies/x",
+	    arena_printf(&a, "city=Pune&%s", q), 1));
+	ck_assert_ptr_null(cache_page_key(&a, "/movies/x", "x=1", 1));
+	/* The edges of the kept range, and just outside. */
+	snprintf(q, sizeof(q), "date=%s", day(-PAGE_DAYS_BEFORE));
+	ck_assert_ptr_nonnull(cache_page_key(&a, "/m", q, 1));
+	snprintf(q, sizeof(q), "date=%s", day(PAGE_DAYS_AFTER));
+	ck_assert_ptr_nonnull(cache_page_key(&a, "/m", q, 1));
+	snprintf(q, sizeof(q), "date=%s", day(-PAGE_DAYS_BEFORE - 2));
+	ck_assert_ptr_null(cache_page_key(&a, "/m", q, 1));
+	snprintf(q, sizeof(q), "date=%s", day(PAGE_DAYS_AFTER + 2));
+	ck_assert_ptr_null(cache_page_key(&a, "/m", q, 1));
+	/* Not dates: the app shows today for them, under no date's key. */
+	ck_assert_ptr_null(cache_page_key(&a, "/m", "date=2026-02-30", 1));
+	ck_assert_ptr_null(cache_page_key(&a, "/m", "date=2026-2-3", 1));
+	ck_assert_ptr_null(cache_page_key(&a, "/m", "date=2026-02-030", 1));
+	ck_assert_ptr_null(cache_page_key(&a, "/m", "date=%32026-02-03", 1));
+	ck_assert_ptr_null(cache_page_key(&a, "/m", "date=", 1));
+}
+END_TEST
+
+START_TEST(test_page_purge)
+{
+	const char	*keys[] = { "page:/m", NULL, NULL, NULL };
+	size_t		 i;
+
+	keys[1] = arena_printf(&a, "page:/m?date=%s", day(-PAGE_DAYS_BEFORE));
+	keys[2] = arena_printf(&a, "page:/m?date=%s", day(0));
+	keys[3] = arena_printf(&a, "page:/m?date=%s", day(PAGE_DAYS_AFTER));
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(cache_set(keys[i], "x", 1, 60), 0);
+	ck_assert_int_eq(cache_set("page:/other", "y", 1, 60), 0);
+	cache_page_purge(&a, (const char *[]){ "/n", "/m" }, 2);
+	for (i = 0; i < 4; i++)
+		ck_assert_msg(cache_get(&a, keys[i], NULL) == NULL,
+		    "%s survived the purge", keys[i]);
+	ck_assert_str_eq(cache_get(&a, "page:/other", NULL), "y");
+}
+END_TEST
+
+START_TEST(test_page_purge_after_restart)
+{
+	const char	*k;
+
+	/* The purge client has a connection, then memcached restarts. */
+	cache_page_purge(&a, (const char *[]){ "/m" }, 1);
+	mc_kill();
+	mc_start();
+	k = arena_printf(&a, "page:/m?date=%s", day(1));
+	/* Filled again by a worker that got there first. */
+	while (cache_set(k, "x", 1, 60) != 0)
+		pause_ms(10);
+	ck_assert_str_eq(cache_get(&a, k, NULL), "x");
+	cache_page_purge(&a, (const char *[]){ "/m" }, 1);
+	ck_assert_ptr_null(cache_get(&a, k, NULL));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -198,6 +289,9 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_invalidation_right_after_restart);
 	tcase_add_test(tc, test_no_key_without_a_generation);
+	tcase_add_test(tc, test_page_keys);
+	tcase_add_test(tc, test_page_purge);
+	tcase_add_test(tc, test_page_purge_after_restart);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
