@@ -174,7 +174,7 @@ app_after_response(struct request *r)
 
 	if (r->route == NULL || !(r->route->flags & RF_CACHEABLE) ||
 	    r->method != HTTP_GET || r->session != NULL ||
-	    r->resp.status != 200 || cfg.page_ttl <= 0 ||
+	    r->resp.status != 200 || r->resp.not_whole || cfg.page_ttl <= 0 ||
 	    (key = cache_page_key(r->a, r->path, r->query,
 	    (r->route->flags & RF_CACHE_DATE) != 0)) == NULL)
 		return;

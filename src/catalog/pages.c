@@ -265,6 +265,21 @@ movie_details(struct request *r, json_t *m, json_t *names)
 	json_object_set_new(m, "stars", page_rating(m));
 }
 
+/*
+ * A page is kept whole for nginx under its path (cache_page_key) and
+ * purged under its slug's path: asked as /movies/42 or /movies/x/, it is
+ * rendered but not kept, or a catalog change could not reach it.
+ */
+static void
+keep_canonical(struct request *r, const char *prefix, const char *slug)
+{
+	size_t	 n = strlen(prefix);
+
+	if (slug == NULL || strncmp(r->path, prefix, n) != 0 ||
+	    strcmp(r->path + n, slug) != 0)
+		r->resp.not_whole = 1;
+}
+
 /* Resolves a {movie} or {theatre} capture: the id, or 0 after a reply. */
 static int64_t
 ref_or_reply(struct request *r, int64_t id, const char *what)
@@ -307,6 +322,8 @@ catalog_page_movie(struct request *r)
 		db_fail_reply(r, DB_ERROR);
 		return;
 	}
+	keep_canonical(r, "/movies/", json_string_value(json_object_get(m,
+	    "slug")));
 	base = arena_printf(r->a, "/movies/%s?%s%s%s", url_encode(r->a,
 	    json_string_value(json_object_get(m, "slug"))), city ? "city=" : "",
 	    city ? url_encode(r->a, city) : "", city ? "&" : "");
@@ -385,6 +402,8 @@ catalog_page_theatre(struct request *r)
 		db_fail_reply(r, DB_ERROR);
 		return;
 	}
+	keep_canonical(r, "/theatres/", json_string_value(json_object_get(t,
+	    "slug")));
 	if ((days = day_links(r, arena_printf(r->a, "/theatres/%s?",
 	    url_encode(r->a, json_string_value(json_object_get(t, "slug")))),
 	    json_string_value(json_object_get(t, "timezone")), &date)) == NULL ||

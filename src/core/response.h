@@ -28,6 +28,7 @@ struct response {
 	size_t		 nheaders;
 	struct buf	*body;		/* owned by the worker, reused */
 	int		 set;		/* a handler answered */
+	int		 not_whole;	/* not to be kept as a whole page */
 };
 
 enum cookie_flags {

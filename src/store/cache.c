@@ -14,8 +14,6 @@
 
 /* A server that fails is skipped for this long before it is retried. */
 #define RETRY_SECONDS	2
-/* A change may bring a set-aside server back this often (µs). */
-#define REVIVE_USEC	200000
 /*
  * The largest value stored: memcached's default item size (1 MiB) less
  * room for the key and the item header.  A larger one is not stored (the
@@ -56,27 +54,37 @@ skipping(void)
 }
 
 /*
- * libmemcached sets a server aside for RETRY_SECONDS after it failed and
- * answers "temporarily disabled" without trying it, even when memcached is
- * back already.  For reads that is the point; an invalidation must not be
- * lost to it (other workers may be reading the old entries again), so a
- * change that meets it is tried once more through a fresh client.  Not
- * more often than every REVIVE_USEC: while memcached is really away, a
- * burst of invalidations (a catalog change purges hundreds of pages) pays
- * for one connection attempt, not one each.
+ * Whether a change (delete, increment, decrement) that failed with rc is
+ * worth one more try, and gets ready for it.  An invalidation must not be
+ * lost while memcached answers (other workers may be reading the old
+ * entries), and two failures come from before a restart of memcached:
+ * the first use of a connection to the old process fails (libmemcached
+ * connects anew on the next), and libmemcached sets a server that failed
+ * aside for RETRY_SECONDS, answering "temporarily disabled" without trying
+ * it even when memcached is back already: then a fresh client.  While
+ * memcached is really away this costs a change two quick connection
+ * attempts (a catalog change makes three changes before it gives up).
  */
 static int
-set_aside(memcached_return_t rc)
+try_again(memcached_return_t rc)
 {
-	static int64_t	 revived;
-	int64_t		 now;
-	char		*conf;
+	char	*conf;
 
-	if ((rc != MEMCACHED_SERVER_TEMPORARILY_DISABLED &&
-	    rc != MEMCACHED_SERVER_MARKED_DEAD) || servers_conf == NULL ||
-	    (now = now_usec()) - revived < REVIVE_USEC)
+	switch (rc) {
+	case MEMCACHED_CONNECTION_FAILURE:
+	case MEMCACHED_ERRNO:		/* "system error" */
+	case MEMCACHED_WRITE_FAILURE:
+	case MEMCACHED_READ_FAILURE:
+	case MEMCACHED_UNKNOWN_READ_FAILURE:
+		return 1;
+	case MEMCACHED_SERVER_TEMPORARILY_DISABLED:
+	case MEMCACHED_SERVER_MARKED_DEAD:
+		break;
+	default:
 		return 0;
-	revived = now;
+	}
+	if (servers_conf == NULL)
+		return 0;
 	conf = servers_conf;
 	servers_conf = NULL;		/* cache_init frees it otherwise */
 	if (cache_init(conf) != 0) {
@@ -216,7 +224,7 @@ cache_delete(const char *key)
 	if (mc == NULL)
 		return -1;
 	rc = memcached_delete(mc, key, strlen(key), 0);
-	if (set_aside(rc))
+	if (try_again(rc))
 		rc = memcached_delete(mc, key, strlen(key), 0);
 	if (rc != MEMCACHED_SUCCESS && rc != MEMCACHED_NOTFOUND &&
 	    rc != MEMCACHED_BUFFERED) {
@@ -237,7 +245,7 @@ cache_incr(const char *key, uint64_t delta, uint64_t initial, int ttl)
 		return -1;
 	rc = memcached_increment_with_initial(mc, key, strlen(key), delta,
 	    initial, (time_t)ttl, &v);
-	if (delta > 0 && set_aside(rc))
+	if (delta > 0 && try_again(rc))
 		rc = memcached_increment_with_initial(mc, key, strlen(key),
 		    delta, initial, (time_t)ttl, &v);
 	if (rc != MEMCACHED_SUCCESS) {
@@ -257,7 +265,7 @@ cache_decr(const char *key, uint64_t delta)
 	if (mc == NULL)
 		return -1;
 	rc = memcached_decrement(mc, key, strlen(key), (uint32_t)delta, &v);
-	if (set_aside(rc))
+	if (try_again(rc))
 		rc = memcached_decrement(mc, key, strlen(key),
 		    (uint32_t)delta, &v);
 	if (rc != MEMCACHED_SUCCESS && rc != MEMCACHED_NOTFOUND) {
@@ -367,16 +375,17 @@ cache_page_key(struct arena *a, const char *path, const char *query,
  * deletes go through a text-protocol client with "noreply" (the server
  * answers none of them: in the binary protocol a quiet delete of a
  * missing key still answers "not found", which libmemcached would take
- * for the answer to a later request), and a version request to every
+ * for the answer to a later request), and a "stats" request to every
  * server afterwards, answered only once the deletes before it on the same
  * connection are done, makes the purge complete when this returns.
+ * purge_quietly() is one such pass over every key of the paths.
  */
-/* The quiet deletes of every key of the paths, then the version request. */
 static memcached_return_t
 purge_quietly(struct arena *a, const char *const *paths, size_t n,
     char days[][16], size_t nd)
 {
 	memcached_return_t	 rc = MEMCACHED_SUCCESS;
+	memcached_stat_st	*st;
 	size_t			 i, j;
 	const char		*k;
 
@@ -392,7 +401,12 @@ purge_quietly(struct arena *a, const char *const *paths, size_t n,
 	memcached_behavior_set(mq, MEMCACHED_BEHAVIOR_NOREPLY, 0);
 	if (rc != MEMCACHED_SUCCESS && rc != MEMCACHED_BUFFERED)
 		return rc;
-	return memcached_version(mq);
+	/* "stats" goes to every server on the connections the deletes took.
+	 * (memcached_version() asks a server once and then remembers, and
+	 * memcached_verbosity() answered before the deletes were done.) */
+	if ((st = memcached_stat(mq, NULL, &rc)) != NULL)
+		memcached_stat_free(mq, st);
+	return rc;
 }
 
 void
@@ -419,6 +433,9 @@ cache_page_purge(struct arena *a, const char *const *paths, size_t n)
 	 * and a memcached that is away costs no more than that. */
 	if (cache_delete(arena_printf(a, "page:%s", paths[0])) != 0)
 		return;
-	if ((rc = purge_quietly(a, paths, n, days, nd)) != MEMCACHED_SUCCESS)
+	/* Deletes can be repeated: once more when the connection failed. */
+	if ((rc = purge_quietly(a, paths, n, days, nd)) != MEMCACHED_SUCCESS &&
+	    (!try_again(rc) ||
+	    (rc = purge_quietly(a, paths, n, days, nd)) != MEMCACHED_SUCCESS))
 		failed("page purge", rc);
 }

@@ -1566,10 +1566,12 @@ test('cache: movie and theatre pages for a near date are served whole by nginx; 
 	assert.ok((await api('GET', pages[1])).text.includes(`Datecache ${WORD} Three`), 'the new showtime is missing');
 
 	// Never kept: another query beside the date, a date far ahead, not a
-	// date, and anything asked with a session cookie.
+	// date, the page by id or with a trailing slash (a change purges the
+	// slug's pages only), and anything asked with a session cookie.
 	const far = daysAhead(30).slice(0, 10);
 	for (const p of [`${pages[0]}&city=${encodeURIComponent(t.city)}`, `/movies/${m.slug}?date=${far}`,
-		`/movies/${m.slug}?date=2026-02-30`]) {
+		`/movies/${m.slug}?date=2026-02-30`, `/movies/${m.id}?date=${date}`, `/movies/${m.id}`,
+		`/movies/${m.slug}/?date=${date}`, `/theatres/${t.id}?date=${date}`]) {
 		for (let i = 0; i < 2; i++) {
 			const r = await api('GET', p);
 			assert.equal(r.status, 200, p);
