@@ -175,13 +175,18 @@ catalog_changed(struct arena *a)
 
 	cache_bump(CATALOG_NS);
 	cache_delete("page:/");
-	/* Pages of what is listed, and of what was removed lately (removal
-	 * itself comes through here). */
+	/* Pages of what is listed, and of what was removed or renamed lately
+	 * (the change itself comes through here): the slugs it had before. */
 	res = db_q(a, "SELECT '/movies/' || slug FROM movies "
 	    "WHERE deleted_at IS NULL OR deleted_at > now() - interval '1 hour' "
-	    "UNION ALL SELECT '/theatres/' || slug FROM theatres "
-	    "WHERE deleted_at IS NULL OR deleted_at > now() - interval '1 hour'",
-	    0);
+	    "UNION SELECT '/theatres/' || slug FROM theatres "
+	    "WHERE deleted_at IS NULL OR deleted_at > now() - interval '1 hour' "
+	    "UNION SELECT CASE object_type WHEN 'movie' THEN '/movies/' "
+	    "  ELSE '/theatres/' END || (before->>'slug') FROM audit_log "
+	    "WHERE created_at > now() - interval '1 hour' "
+	    "  AND object_type IN ('movie', 'theatre') "
+	    "  AND before->>'slug' IS DISTINCT FROM after->>'slug' "
+	    "  AND before->>'slug' IS NOT NULL", 0);
 	if (res == NULL || PQntuples(res) == 0)
 		return;
 	paths = arena_alloc(a, (size_t)PQntuples(res) * sizeof(*paths));

@@ -1578,6 +1578,14 @@ test('cache: movie and theatre pages for a near date are served whole by nginx; 
 			assert.equal(r.headers.get('x-cache'), null, `${p} came from the page cache`);
 		}
 	}
+	// A new slug: the page under the old one is not served any more.
+	await api('GET', pages[0]);
+	assert.equal((await api('GET', pages[0])).headers.get('x-cache'), 'hit');
+	const slug2 = `${m.slug}-renamed`;
+	expectStatus(await api('PUT', `/v1/movies/${m.id}/update_movie`, { token: admin, body: { slug: slug2 } }), 200);
+	const old = await api('GET', pages[0]);
+	assert.equal(old.status, 404, `the page under the old slug: ${old.status} ${old.headers.get('x-cache')}`);
+	pages[0] = `/movies/${slug2}?date=${date}`;
 	await api('GET', pages[0]);
 	assert.equal((await api('GET', pages[0])).headers.get('x-cache'), 'hit');
 	const withCookie = await api('GET', pages[0], { headers: { Cookie: 'mq_session=someone' } });
