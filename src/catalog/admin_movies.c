@@ -8,9 +8,10 @@
  * audit log.  Errors are shown beside their fields with what was typed.
  *
  * The add and edit forms are multipart (RF_UPLOAD routes): a poster
- * image may be uploaded instead of typing its address, and a file wins
- * over an address.  A poster address is an http(s) URL or a path of
- * the site's own static files (an uploaded poster's, or the demo's).
+ * image and a trailer video may be uploaded instead of typing their
+ * addresses, and a file wins over an address.  Either address is an
+ * http(s) URL or a path of the site's own static files (an uploaded
+ * file's, or the demo's).
  */
 #include <ctype.h>
 #include <string.h>
@@ -40,6 +41,23 @@ static const char *const form_keys[] = {
 };
 /* Optional fields a form clears by sending them empty. */
 static const char *const clearable[] = { "poster_url", "trailer_url", NULL };
+/* The files of the form, each stored or rejected on its own. */
+static const struct file_field {
+	const char		*field;		/* the file input */
+	const char		*address;	/* the address it stands for */
+	enum upload_kind	 kind;
+	const char		*what;		/* for messages */
+} file_fields[] = {
+	{ "poster", "poster_url", UPLOAD_POSTER, "poster" },
+	{ "trailer", "trailer_url", UPLOAD_TRAILER, "trailer" },
+};
+#define NFILES	(sizeof(file_fields) / sizeof(file_fields[0]))
+
+/* The addresses of the files stored from this request (NULL: none). */
+struct uploaded {
+	const char	*url[NFILES];
+};
+
 /* Separators of a cast line, tried in this order. */
 static const char *const cast_seps[] = {
 	"\xe2\x80\x94", "\xe2\x80\x93", " - ", ",", NULL	/* — – */
@@ -62,9 +80,9 @@ const struct field admin_movie_form[] = {
 	{ "duration_minutes", FT_INT, 1, 1, 600, NULL, NULL },
 	{ "release_date", FT_DATE, 1, 0, 0, NULL, NULL },
 	{ "content_rating", FT_ENUM, 1, 0, 0, ratings, NULL },
-	/* An http(s) URL or a /static/ path: checked in poster_choice(). */
+	/* An http(s) URL or a /static/ path: checked in address_choice(). */
 	{ "poster_url", FT_STRING, 0, 0, 2000, NULL, NULL },
-	{ "trailer_url", FT_URL, 0, 0, 0, NULL, NULL },
+	{ "trailer_url", FT_STRING, 0, 0, 2000, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, NULL }
 };
 
@@ -190,44 +208,52 @@ form_key(struct arena *a, const char *key)
 }
 
 /*
- * The poster file of the form, if one was chosen: stored, with its
- * address in *upload; a file that is not a fitting image leaves a
- * "poster" error in errors.  Returns -1 when it could not be stored
- * (logged), after a 500 answer.
+ * The files of the form that were chosen: stored, with their addresses
+ * in up; a file that is not fitting leaves an error under its input's
+ * name in errors.  Returns -1 when one could not be stored (logged),
+ * after a 500 answer.
  */
 static int
-poster_upload_or_reply(struct request *r, json_t *errors,
-    const char **upload)
+files_or_reply(struct request *r, json_t *errors, struct uploaded *up)
 {
-	const char	*msg;
+	const struct file_field	*ff;
+	const char		*msg;
+	size_t			 i;
 
-	switch (uploads_poster(r, "poster", upload, &msg)) {
-	case UPLOAD_FAILED:
-		resp_error(r, 500, "upload_failed", "the poster could not be "
-		    "stored; nothing was saved. Try again later.", NULL);
-		return -1;
-	case UPLOAD_REJECTED:
-		json_object_set_new(errors, "poster", json_string(msg));
-		break;
-	case UPLOAD_STORED:
-		json_object_del(errors, "poster_url");	/* the file wins */
-		break;
-	case UPLOAD_NONE:
-		break;
+	for (i = 0; i < NFILES; i++) {
+		ff = &file_fields[i];
+		switch (uploads_store(r, ff->field, ff->kind, &up->url[i],
+		    &msg)) {
+		case UPLOAD_FAILED:
+			resp_error(r, 500, "upload_failed", arena_printf(r->a,
+			    "the %s could not be stored; nothing was saved. "
+			    "Try again later.", ff->what), NULL);
+			return -1;
+		case UPLOAD_REJECTED:
+			json_object_set_new(errors, ff->field,
+			    json_string(msg));
+			break;
+		case UPLOAD_STORED:		/* the file wins */
+			json_object_del(errors, ff->address);
+			break;
+		case UPLOAD_NONE:
+			break;
+		}
 	}
 	return 0;
 }
 
 /*
- * The poster address to store that movie_*_fields (FT_URL) cannot
- * check: the upload's, or a typed /static/ path; NULL when there is
- * none or the typed address is an http(s) URL, which stays in the
- * object.  Records a bad address in errors.
+ * The address to store that movie_*_fields (FT_URL) cannot check: the
+ * upload's, or a typed /static/ path; NULL when there is none or the
+ * typed address is an http(s) URL, which stays in the object.  Records
+ * a bad address in errors.
  */
 static const char *
-poster_choice(struct request *r, const char *upload, json_t *errors)
+address_choice(struct request *r, const struct file_field *ff,
+    const char *upload, json_t *errors)
 {
-	const char	*typed = in_str(r, "poster_url"), *url, *msg;
+	const char	*typed = in_str(r, ff->address), *url, *msg;
 
 	if (upload != NULL)
 		return upload;
@@ -236,31 +262,33 @@ poster_choice(struct request *r, const char *upload, json_t *errors)
 	if (uploads_local_url(typed))
 		return typed;
 	if ((msg = v_url(r->a, typed, &url)) != NULL)
-		json_object_set_new(errors, "poster_url", json_string(arena_printf(
-		    r->a, "%s, or the path of an uploaded poster", msg)));
+		json_object_set_new(errors, ff->address, json_string(
+		    arena_printf(r->a, "%s, or the path of an uploaded %s",
+		    msg, ff->what)));
 	return NULL;
 }
 
 /*
  * The movie object for movies_create (creating) or movies_update, from
- * the validated form and the uploaded poster (NULL: none); NULL when
- * errors (which holds the validation's own) gained any.  The object is
- * the arena's.
+ * the validated form and the uploaded files; NULL when errors (which
+ * holds the validation's own) gained any.  The object is the arena's.
  */
 static json_t *
 movie_input(struct request *r, int creating, json_t *errors,
-    const char *upload)
+    const struct uploaded *up)
 {
 	struct vresult	 vr;
 	json_t		*obj = json_object(), *v;
-	const char	*key, *typed, *poster;
+	const char	*key, *typed, *local[NFILES];
 	size_t		 i;
 
 	for (i = 0; form_keys[i] != NULL; i++)
 		if ((v = json_object_get(r->in, form_keys[i])) != NULL)
 			json_object_set(obj, form_keys[i], v);
-	if ((poster = poster_choice(r, upload, errors)) != NULL)
-		json_object_del(obj, "poster_url");
+	for (i = 0; i < NFILES; i++)
+		if ((local[i] = address_choice(r, &file_fields[i], up->url[i],
+		    errors)) != NULL)
+			json_object_del(obj, file_fields[i].address);
 	json_object_set_new(obj, "genres", genres_from_text(r->a,
 	    in_str(r, "genres"), errors));
 	json_object_set_new(obj, "cast", cast_from_text(r->a,
@@ -276,25 +304,31 @@ movie_input(struct request *r, int creating, json_t *errors,
 		if ((typed = kv_get(&r->form_kv, clearable[i])) != NULL &&
 		    strspn(typed, " \t\r\n") == strlen(typed))
 			json_object_set_new(vr.values, clearable[i], json_null());
-	if (poster != NULL)
-		json_object_set_new(vr.values, "poster_url",
-		    json_string(poster));
+	for (i = 0; i < NFILES; i++)
+		if (local[i] != NULL)
+			json_object_set_new(vr.values, file_fields[i].address,
+			    json_string(local[i]));
 	return vr.values;
 }
 
 /*
- * What was typed, for the form shown again; an uploaded poster (a file
- * input cannot be refilled) is kept as the poster address instead.
+ * What was typed, for the form shown again; an uploaded file (a file
+ * input cannot be refilled) is kept as its address instead, with
+ * "poster_kept" or "trailer_kept" set.
  */
 static json_t *
-form_again(struct request *r, const char *upload)
+form_again(struct request *r, const struct uploaded *up)
 {
 	json_t	*form = page_form_values(r, form_keys);
+	size_t	 i;
 
-	if (upload != NULL) {
-		json_object_set_new(form, "poster_url", json_string(upload));
-		json_object_set_new(form, "poster_kept", json_true());
-	}
+	for (i = 0; i < NFILES; i++)
+		if (up->url[i] != NULL) {
+			json_object_set_new(form, file_fields[i].address,
+			    json_string(up->url[i]));
+			json_object_set_new(form, arena_printf(r->a, "%s_kept",
+			    file_fields[i].field), json_true());
+		}
 	return form;
 }
 
@@ -358,7 +392,7 @@ movie_or_reply(struct request *r, int64_t *id)
  */
 static void
 write_done(struct request *r, int rc, struct movie_write *w, json_t *movie,
-    json_t *errors, const char *saved, const char *upload)
+    json_t *errors, const char *saved, const struct uploaded *up)
 {
 	if (rc == DB_OK) {
 		catalog_changed(r->a);
@@ -370,7 +404,7 @@ write_done(struct request *r, int rc, struct movie_write *w, json_t *movie,
 	} else if (rc == DB_ABORT && w->conflict != NULL) {
 		json_object_set_new(errors, "slug", json_string("is already "
 		    "used by another movie; choose another or leave it empty"));
-		render_form(r, 409, movie, form_again(r, upload), errors, NULL);
+		render_form(r, 409, movie, form_again(r, up), errors, NULL);
 	} else {
 		json_decref(movie);
 		json_decref(errors);
@@ -429,20 +463,21 @@ admin_movies_create(struct request *r)
 {
 	struct movie_write	 w;
 	json_t			*errors = page_form_errors(r);
-	const char		*upload = NULL;
+	struct uploaded		 up;
 
 	memset(&w, 0, sizeof(w));
-	if (poster_upload_or_reply(r, errors, &upload) == -1) {
+	memset(&up, 0, sizeof(up));
+	if (files_or_reply(r, errors, &up) == -1) {
 		json_decref(errors);
 		return;
 	}
-	if ((w.in = movie_input(r, 1, errors, upload)) == NULL) {
-		render_form(r, 400, NULL, form_again(r, upload), errors, NULL);
+	if ((w.in = movie_input(r, 1, errors, &up)) == NULL) {
+		render_form(r, 400, NULL, form_again(r, &up), errors, NULL);
 		return;
 	}
 	w.actor = r->user_id;
 	write_done(r, movies_create(r->a, &w), &w, NULL, errors, "created",
-	    upload);
+	    &up);
 }
 
 /* GET /admin/movies/{id}/edit */
@@ -463,24 +498,25 @@ admin_movies_update(struct request *r)
 {
 	struct movie_write	 w;
 	json_t			*m, *errors;
-	const char		*upload = NULL;
+	struct uploaded		 up;
 
 	memset(&w, 0, sizeof(w));
+	memset(&up, 0, sizeof(up));
 	if ((m = movie_or_reply(r, &w.id)) == NULL)
 		return;
 	errors = page_form_errors(r);
-	if (poster_upload_or_reply(r, errors, &upload) == -1) {
+	if (files_or_reply(r, errors, &up) == -1) {
 		json_decref(errors);
 		json_decref(m);
 		return;
 	}
-	if ((w.in = movie_input(r, 0, errors, upload)) == NULL) {
-		render_form(r, 400, m, form_again(r, upload), errors, NULL);
+	if ((w.in = movie_input(r, 0, errors, &up)) == NULL) {
+		render_form(r, 400, m, form_again(r, &up), errors, NULL);
 		return;
 	}
 	w.actor = r->user_id;
 	write_done(r, movies_update(r->a, &w), &w, m, errors, "updated",
-	    upload);
+	    &up);
 }
 
 /* POST /admin/movies/{id}/remove: 409 has_future_bookings on the form. */

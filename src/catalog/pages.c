@@ -251,6 +251,8 @@ movie_details(struct request *r, json_t *m, json_t *names)
 		embed |= strncmp(trailer, embeddable[i],
 		    strlen(embeddable[i])) == 0;
 	json_object_set_new(m, "trailer_embed", json_boolean(embed));
+	json_object_set_new(m, "trailer_file", json_boolean(
+	    uploads_trailer_file(trailer)));
 	json_object_set_new(m, "duration_label", json_string(mins >= 60 ?
 	    arena_printf(r->a, "%lld h %02lld min", (long long)mins / 60,
 	    (long long)mins % 60) : arena_printf(r->a, "%lld min",

@@ -38,7 +38,11 @@ void	 admin_movies_remove(struct request *);
 extern const struct field admin_movies_query[];
 extern const struct field admin_movie_form[];
 
-/* uploads.c: poster images of the admin movie form. */
+/* uploads.c: poster images and trailer videos of the admin movie form. */
+enum upload_kind {
+	UPLOAD_POSTER,		/* JPEG, PNG or WebP, up to 4 MB */
+	UPLOAD_TRAILER		/* MP4 or WebM, up to 50 MB */
+};
 enum upload_result {
 	UPLOAD_NONE,		/* no file chosen */
 	UPLOAD_STORED,		/* *url: its address under /static/uploads/ */
@@ -46,11 +50,14 @@ enum upload_result {
 	UPLOAD_FAILED		/* not stored (disk trouble, logged): 500 */
 };
 /*
- * The image posted as file part field: at most 4 MB, JPEG, PNG or WebP
- * by its content, stored once as <sha256>.<ext> under upload_dir.
+ * The file posted as file part field, of the kind by its content and
+ * within its size, stored once as <sha256>.<ext> in the kind's folder
+ * under upload_dir ("posters", "trailers").
  */
-enum upload_result uploads_poster(struct request *, const char *field,
-	    const char **url, const char **msg);
+enum upload_result uploads_store(struct request *, const char *field,
+	    enum upload_kind, const char **url, const char **msg);
+/* Whether url is the address of an uploaded trailer video. */
+int	 uploads_trailer_file(const char *url);
 /*
  * Whether s is a plain path of this site's static files
  * ("/static/uploads/posters/<hash>.png"), which a poster address may

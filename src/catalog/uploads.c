@@ -1,13 +1,15 @@
 /*
- * Uploaded files: the poster image of the admin movie form.
+ * Uploaded files of the admin movie form: the poster image and the
+ * trailer video.
  *
- * A poster's type is read from its content (the magic bytes of JPEG,
- * PNG and WebP), never from its name or declared Content-Type.  It is
- * stored once under the SHA-256 of its content, written to a temporary
- * file in the same folder and renamed into place, so a reader never
- * sees half a file and the same image uploaded twice is one file.  A
- * name never changes meaning, so nginx serves /static/uploads/ with
- * caching for good (nginx/marquee.conf.in).
+ * A file's type is read from its content (the magic bytes of JPEG, PNG
+ * and WebP; of MP4 and WebM), never from its name or declared
+ * Content-Type.  It is stored once under the SHA-256 of its content,
+ * written to a temporary file in the same folder and renamed into place,
+ * so a reader never sees half a file and the same file uploaded twice is
+ * one file.  A name never changes meaning, so nginx serves
+ * /static/uploads/ with caching for good, videos with byte ranges
+ * (nginx/marquee.conf.in).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,7 +26,9 @@
 #include "core/util.h"
 
 #define POSTER_MAX		(4 * 1024 * 1024)
-#define POSTERS_URL		"/static/uploads/posters/"
+#define TRAILER_MAX		(50 * 1024 * 1024)
+#define UPLOADS_URL		"/static/uploads/"
+#define WEBM_DOCTYPE_WITHIN	64
 #define LOCAL_URL_PREFIX	"/static/"
 #define LOCAL_URL_MAX		2000
 #define DIR_MODE		0755
@@ -41,6 +45,45 @@ static const struct image_kind {
 	{ "jpg", 0, 3, "\xff\xd8\xff", 0, 0, NULL },
 	{ "png", 0, 8, "\x89PNG\r\n\x1a\n", 0, 0, NULL },
 	{ "webp", 0, 4, "RIFF", 8, 4, "WEBP" },	/* RIFF, size, WEBP */
+};
+
+/*
+ * The file extension of a video by its content, or NULL: MP4 (an ISO
+ * media file: a box "ftyp" first) or WebM (an EBML header naming the
+ * "webm" document type).
+ */
+static const char *
+video_ext(const unsigned char *d, size_t n)
+{
+	size_t	 i;
+
+	if (n >= 12 && memcmp(d + 4, "ftyp", 4) == 0)
+		return "mp4";
+	if (n < 8 || memcmp(d, "\x1a\x45\xdf\xa3", 4) != 0)
+		return NULL;
+	for (i = 4; i + 4 <= n && i < WEBM_DOCTYPE_WITHIN; i++)
+		if (memcmp(d + i, "webm", 4) == 0)
+			return "webm";
+	return NULL;
+}
+
+/* What is accepted of each kind, and what to say when it is not. */
+static const struct upload_spec {
+	const char	*dir;		/* under upload_dir, and the URL's */
+	size_t		 max;
+	const char	*(*ext)(const unsigned char *, size_t);
+	const char	*empty, *big, *wrong;
+} specs[] = {
+	[UPLOAD_POSTER] = { "posters", POSTER_MAX, NULL,
+	    "is an empty file; choose a JPEG, PNG or WebP image",
+	    "is larger than 4 MB; choose a smaller image",
+	    "is not a JPEG, PNG or WebP image (the file's content was "
+	    "checked, whatever its name)" },
+	[UPLOAD_TRAILER] = { "trailers", TRAILER_MAX, video_ext,
+	    "is an empty file; choose an MP4 or WebM video",
+	    "is larger than 50 MB; choose a shorter or smaller video",
+	    "is not an MP4 or WebM video (the file's content was checked, "
+	    "whatever its name)" },
 };
 
 /* The file extension of an image by its content, or NULL. */
@@ -64,15 +107,16 @@ image_ext(const unsigned char *d, size_t n)
 }
 
 /*
- * Where posters are kept: <upload_dir>/posters, a relative upload_dir
- * standing for <static_dir>/uploads (what nginx serves at /static/).
+ * Where files of a kind are kept: <upload_dir>/<sub>, a relative
+ * upload_dir standing for <static_dir>/uploads (what nginx serves at
+ * /static/).
  */
 static const char *
-posters_dir(struct arena *a)
+upload_dir(struct arena *a, const char *sub)
 {
 	if (cfg.upload_dir != NULL && cfg.upload_dir[0] == '/')
-		return arena_printf(a, "%s/posters", cfg.upload_dir);
-	return arena_printf(a, "%s/uploads/posters", cfg.static_dir);
+		return arena_printf(a, "%s/%s", cfg.upload_dir, sub);
+	return arena_printf(a, "%s/uploads/%s", cfg.static_dir, sub);
 }
 
 /* mkdir -p: creates dir and its missing parents; 0 or -1 (errno). */
@@ -160,9 +204,10 @@ out:
 }
 
 enum upload_result
-uploads_poster(struct request *r, const char *field, const char **url,
-    const char **msg)
+uploads_store(struct request *r, const char *field, enum upload_kind kind,
+    const char **url, const char **msg)
 {
+	const struct upload_spec *sp = &specs[kind];
 	const struct mp_file	*f = mp_file_get(&r->files, field);
 	unsigned char		 hash[crypto_hash_sha256_BYTES];
 	char			 hex[2 * crypto_hash_sha256_BYTES + 1];
@@ -172,21 +217,31 @@ uploads_poster(struct request *r, const char *field, const char **url,
 	if (f == NULL || (f->len == 0 && f->filename[0] == '\0'))
 		return UPLOAD_NONE;	/* "no file chosen" */
 	if (f->len == 0)
-		*msg = "is an empty file; choose a JPEG, PNG or WebP image";
-	else if (f->len > POSTER_MAX)
-		*msg = "is larger than 4 MB; choose a smaller image";
-	else if ((ext = image_ext(f->data, f->len)) == NULL)
-		*msg = "is not a JPEG, PNG or WebP image (the file's content "
-		    "was checked, whatever its name)";
+		*msg = sp->empty;
+	else if (f->len > sp->max)
+		*msg = sp->big;
+	else if ((ext = (sp->ext ? sp->ext : image_ext)(f->data,
+	    f->len)) == NULL)
+		*msg = sp->wrong;
 	if (*msg != NULL)
 		return UPLOAD_REJECTED;
 	crypto_hash_sha256(hash, f->data, f->len);
 	hex_encode(hex, hash, sizeof(hash));
 	name = arena_printf(r->a, "%s.%s", hex, ext);
-	if (store_file(r->a, posters_dir(r->a), name, f->data, f->len) == -1)
+	if (store_file(r->a, upload_dir(r->a, sp->dir), name, f->data,
+	    f->len) == -1)
 		return UPLOAD_FAILED;
-	*url = arena_printf(r->a, POSTERS_URL "%s", name);
+	*url = arena_printf(r->a, UPLOADS_URL "%s/%s", sp->dir, name);
 	return UPLOAD_STORED;
+}
+
+int
+uploads_trailer_file(const char *url)
+{
+	const char	*p = UPLOADS_URL "trailers/";
+
+	return url != NULL && strncmp(url, p, strlen(p)) == 0 &&
+	    uploads_local_url(url);
 }
 
 int

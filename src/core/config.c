@@ -42,7 +42,7 @@ static const struct ckey keys[] = {
 	S(secret, ""),
 	S(log_level, "info"),
 	Z(body_limit, "1048576"),
-	Z(upload_limit, "5242880"),
+	Z(upload_limit, "54525952"),	/* 52 MiB: a 50 MB trailer and the form */
 	Z(max_fields, "256"),
 	Z(max_field_len, "65536"),
 	I(hold_minutes, "8"),

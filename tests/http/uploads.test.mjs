@@ -21,7 +21,7 @@ import { request, Browser, csrfFrom, config, ADMIN_EMAIL, ADMIN_PASSWORD } from 
 
 const RUN = `${Date.now().toString(36)}${crypto.randomBytes(3).toString('hex')}`;
 const POSTER_LIMIT = 4 * 1024 * 1024;
-const DEFAULT_UPLOAD_LIMIT = 5 * 1024 * 1024;
+const DEFAULT_UPLOAD_LIMIT = 52 * 1024 * 1024;
 const YEAR = 365 * 24 * 3600;
 
 // ------------------------------------------------------------------ images
@@ -277,6 +277,116 @@ test('a poster over 4 MB gets a clear error; a body over upload_limit is 413', a
   const t = await postMultipart(b, '/admin/theatres/new', multipart({ csrf }, [{ name: 'poster', filename: 'p.png', type: 'image/png', data: Buffer.alloc(bodyLimit + 1) }]));
   assert.equal(t.status, 413, `a theatre form with a file over body_limit: ${t.status} ${t.text.slice(0, 200)}`);
   assert.ok(t.text.includes(`larger than ${bodyLimit} bytes`), 'the app names its limit');
+});
+
+// ----------------------------------------------------------------- trailers
+
+/**
+ * A small MP4 as a file reads: a "ftyp" box first (size, type, brand),
+ * then an "mdat" box of tagged bytes.  Only the first box is what makes
+ * it an MP4; the rest is there to be fetched in ranges.
+ */
+function tinyMp4(tag, size = 64 * 1024) {
+  const ftyp = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypisom\0\0\x02\0isomiso2', 'latin1')]);
+  const body = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) body[i] = (i * 31 + tag.length) & 0xff;
+  Buffer.from(tag, 'latin1').copy(body, 0);
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(size + 8, 0);
+  head.write('mdat', 4, 'latin1');
+  return Buffer.concat([ftyp, head, body]);
+}
+
+/** A WebM's first bytes: an EBML header whose DocType is "webm". */
+function tinyWebm(tag) {
+  const docType = Buffer.concat([Buffer.from([0x42, 0x82, 0x84]), Buffer.from('webm', 'latin1')]);
+  const ebml = Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0x80 | docType.length]), docType]);
+  return Buffer.concat([ebml, Buffer.from(`segment ${tag}`, 'latin1'), crypto.randomBytes(4096)]);
+}
+
+/** The trailer markup on a movie's public page: { video, src } or null. */
+async function trailerOnPage(slug) {
+  const r = await request('GET', `/movies/${slug}`, { headers: { Accept: 'text/html' } });
+  assert.equal(r.status, 200, `GET /movies/${slug}: ${r}`);
+  const m = /<video src="([^"]+)"[^>]*\bcontrols\b/.exec(r.text);
+  return m ? { src: m[1] } : null;
+}
+
+test('an uploaded MP4 trailer plays on the movie page; nginx serves it in byte ranges, cached for good', async () => {
+  const b = await adminBrowser();
+  const csrf = await formCsrf(b, '/admin/movies/new');
+  assert.match((await b.get('/admin/movies/new')).text, /<input[^>]*name="trailer"[^>]*type="file"[^>]*accept="video\/mp4,video\/webm"/, 'a trailer file input');
+  const mp4 = tinyMp4(`marquee trailer ${RUN}`);
+  const r = await postMultipart(b, '/admin/movies/new', multipart(movieFields(csrf, `Trailer Test ${RUN}`), [
+    { name: 'trailer', filename: 'trailer.bin', type: 'application/octet-stream', data: mp4 },
+  ]));
+  assert.equal(r.status, 303, `created: ${r}`);
+  const slug = slugOf(r);
+  const url = `/static/uploads/trailers/${sha256(mp4)}.mp4`;
+  const t = await trailerOnPage(slug);
+  assert.ok(t, 'a <video> player on the movie page');
+  assert.equal(t.src, url, 'named by the SHA-256 of its content, typed by its content (not by its .bin name)');
+
+  const whole = await request('GET', url);
+  assert.equal(whole.status, 200);
+  assert.equal(whole.headers.get('content-type'), 'video/mp4');
+  assert.equal(whole.headers.get('accept-ranges'), 'bytes');
+  assert.ok(whole.body.equals(mp4), 'the same bytes come back');
+  assert.match(whole.headers.get('cache-control') || '', /max-age=\d{8,}/);
+
+  // A player asks for parts: the first bytes, a middle, the end.
+  for (const [range, from, to] of [['bytes=0-99', 0, 99], ['bytes=1000-4999', 1000, 4999], [`bytes=-512`, mp4.length - 512, mp4.length - 1]]) {
+    const part = await request('GET', url, { headers: { Range: range } });
+    assert.equal(part.status, 206, `${range}: ${part.status}`);
+    assert.equal(part.headers.get('content-range'), `bytes ${from}-${to}/${mp4.length}`);
+    assert.ok(part.body.equals(mp4.subarray(from, to + 1)), `${range}: the right bytes`);
+  }
+  const beyond = await request('GET', url, { headers: { Range: `bytes=${mp4.length + 10}-` } });
+  assert.equal(beyond.status, 416, 'a range past the end is 416');
+
+  // The edit form keeps the address; saving it as it comes keeps the trailer.
+  const list = await b.get(`/admin/movies?q=${encodeURIComponent(`Trailer Test ${RUN}`)}`);
+  const id = (/\/admin\/movies\/(\d+)\/edit/.exec(list.text) || [])[1];
+  assert.ok(id, 'the movie in the admin list');
+  const page = await b.get(`/admin/movies/${id}/edit`);
+  const kept = /name="trailer_url"[^>]*value="([^"]*)"/.exec(page.text);
+  assert.equal(kept && kept[1], url, 'the edit form shows the trailer address');
+  const again = await postMultipart(b, `/admin/movies/${id}/edit`, multipart(movieFields(csrfFrom(page.text), `Trailer Test ${RUN}`, { trailer_url: url })));
+  assert.equal(again.status, 303, `saved: ${again}`);
+  assert.equal((await trailerOnPage(slug))?.src, url);
+});
+
+test('a WebM trailer is accepted; a text file named .mp4 is refused by its content, with the form kept', async () => {
+  const b = await adminBrowser();
+  let csrf = await formCsrf(b, '/admin/movies/new');
+  const webm = tinyWebm(RUN);
+  const ok = await postMultipart(b, '/admin/movies/new', multipart(movieFields(csrf, `Trailer WebM ${RUN}`), [
+    { name: 'trailer', filename: 'clip.webm', type: 'video/webm', data: webm },
+  ]));
+  assert.equal(ok.status, 303, `created: ${ok}`);
+  const url = `/static/uploads/trailers/${sha256(webm)}.webm`;
+  assert.equal((await trailerOnPage(slugOf(ok)))?.src, url);
+  const got = await request('GET', url, { headers: { Range: 'bytes=0-3' } });
+  assert.equal(got.status, 206);
+  assert.equal(got.headers.get('content-type'), 'video/webm');
+
+  csrf = await formCsrf(b, '/admin/movies/new');
+  const title = `Trailer Fake ${RUN}`;
+  const fake = Buffer.from(`not a video at all ${RUN}\n`);
+  const bad = await postMultipart(b, '/admin/movies/new', multipart(movieFields(csrf, title), [
+    { name: 'trailer', filename: 'trailer.mp4', type: 'video/mp4', data: fake },
+  ]));
+  assert.equal(bad.status, 400, `refused: ${bad}`);
+  assert.match(bad.text, /id="trailer-file-error"[^>]*>Trailer file is not an MP4 or WebM video/);
+  assert.ok(bad.text.includes(`value="${title}"`), 'what was typed is kept');
+  const list = await b.get(`/admin/movies?q=${encodeURIComponent(title)}`);
+  assert.ok(!/\/admin\/movies\/\d+\/edit/.test(list.text), 'no movie created');
+
+  // A typed address must be http(s) or a path of the site's own files.
+  csrf = await formCsrf(b, '/admin/movies/new');
+  const typed = await postMultipart(b, '/admin/movies/new', multipart(movieFields(csrf, `Trailer Typed ${RUN}`, { trailer_url: 'javascript:alert(1)' })));
+  assert.equal(typed.status, 400, `a javascript: address: ${typed.status}`);
+  assert.match(typed.text, /id="trailer-error"[^>]*>Trailer address [^<]*or the path of an uploaded trailer/);
 });
 
 test('a multipart body with a broken boundary is 400, naming the problem', async () => {
