@@ -118,8 +118,8 @@ unauthorized_or_reply(struct request *r)
 	return -1;
 }
 
-static int
-role_or_reply(struct request *r)
+int
+app_role_or_reply(struct request *r)
 {
 	switch (r->route->auth) {
 	case AUTH_PUBLIC:
@@ -145,10 +145,8 @@ role_or_reply(struct request *r)
 }
 
 int
-app_authorize_or_reply(struct request *r)
+app_csrf_or_reply(struct request *r)
 {
-	if (role_or_reply(r) == -1)
-		return -1;
 	if (!(r->route->flags & RF_NO_CSRF) && !csrf_ok(r)) {
 		resp_error(r, 403, "csrf_failed", "this form has expired or "
 		    "did not come from this site; reload the page and try again",

@@ -32,7 +32,9 @@ void	 app_worker_exit(void);
 int	 app_session_or_reply(struct request *);
 /* After the handler: stores anonymous cacheable pages for nginx. */
 void	 app_after_response(struct request *);
-/* Checks the route's auth level and CSRF; -1 if it answered. */
-int	 app_authorize_or_reply(struct request *);
+/* Checks the route's auth level; -1 if it answered.  Needs no body. */
+int	 app_role_or_reply(struct request *);
+/* Checks the CSRF token (header or form field); -1 if it answered. */
+int	 app_csrf_or_reply(struct request *);
 
 #endif

@@ -259,7 +259,7 @@ address_choice(struct request *r, const struct file_field *ff,
 		return upload;
 	if (typed == NULL || *typed == '\0')
 		return NULL;
-	if (uploads_local_url(typed))
+	if (site_static_path(typed))
 		return typed;
 	if ((msg = v_url(r->a, typed, &url)) != NULL)
 		json_object_set_new(errors, ff->address, json_string(

@@ -55,8 +55,8 @@ static const struct field cast_item[] = {
 	{ "duration_minutes", FT_INT, req, 1, 600, NULL, NULL }, \
 	{ "release_date", FT_DATE, req, 0, 0, NULL, NULL }, \
 	{ "content_rating", FT_ENUM, req, 0, 0, ratings, NULL }, \
-	{ "poster_url", FT_URL, 0, 0, 0, NULL, NULL }, \
-	{ "trailer_url", FT_URL, 0, 0, 0, NULL, NULL }, \
+	{ "poster_url", FT_MEDIA_URL, 0, 0, 0, NULL, NULL }, \
+	{ "trailer_url", FT_MEDIA_URL, 0, 0, 0, NULL, NULL }, \
 	{ NULL, 0, 0, 0, 0, NULL, NULL }
 
 const struct field movie_add_fields[] = { MOVIE_FIELDS(1) };

@@ -58,12 +58,6 @@ enum upload_result uploads_store(struct request *, const char *field,
 	    enum upload_kind, const char **url, const char **msg);
 /* Whether url is the address of an uploaded trailer video. */
 int	 uploads_trailer_file(const char *url);
-/*
- * Whether s is a plain path of this site's static files
- * ("/static/uploads/posters/<hash>.png"), which a poster address may
- * be besides an http(s) URL: letters, digits, "-._/", no "..", no "//".
- */
-int	 uploads_local_url(const char *s);
 
 /* admin_theatres.c */
 void	 admin_theatres_list(struct request *);

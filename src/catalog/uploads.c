@@ -29,8 +29,6 @@
 #define TRAILER_MAX		(50 * 1024 * 1024)
 #define UPLOADS_URL		"/static/uploads/"
 #define WEBM_DOCTYPE_WITHIN	64
-#define LOCAL_URL_PREFIX	"/static/"
-#define LOCAL_URL_MAX		2000
 #define DIR_MODE		0755
 #define FILE_MODE		0644
 
@@ -47,18 +45,29 @@ static const struct image_kind {
 	{ "webp", 0, 4, "RIFF", 8, 4, "WEBP" },	/* RIFF, size, WEBP */
 };
 
+/* Major brands of an ISO media file that browsers play as MP4 video. */
+static const char *const mp4_brands[] = {
+	"isom", "iso2", "iso4", "iso5", "iso6", "mp41", "mp42", "avc1",
+	"dash", "M4V ", NULL
+};
+
 /*
  * The file extension of a video by its content, or NULL: MP4 (an ISO
- * media file: a box "ftyp" first) or WebM (an EBML header naming the
- * "webm" document type).
+ * media file: a box "ftyp" first, of a video brand: not an AVIF or HEIC
+ * image, not QuickTime) or WebM (an EBML header naming the "webm"
+ * document type).
  */
 static const char *
 video_ext(const unsigned char *d, size_t n)
 {
 	size_t	 i;
 
-	if (n >= 12 && memcmp(d + 4, "ftyp", 4) == 0)
-		return "mp4";
+	if (n >= 12 && memcmp(d + 4, "ftyp", 4) == 0) {
+		for (i = 0; mp4_brands[i] != NULL; i++)
+			if (memcmp(d + 8, mp4_brands[i], 4) == 0)
+				return "mp4";
+		return NULL;
+	}
 	if (n < 8 || memcmp(d, "\x1a\x45\xdf\xa3", 4) != 0)
 		return NULL;
 	for (i = 4; i + 4 <= n && i < WEBM_DOCTYPE_WITHIN; i++)
@@ -241,22 +250,5 @@ uploads_trailer_file(const char *url)
 	const char	*p = UPLOADS_URL "trailers/";
 
 	return url != NULL && strncmp(url, p, strlen(p)) == 0 &&
-	    uploads_local_url(url);
-}
-
-int
-uploads_local_url(const char *s)
-{
-	size_t	 n = strlen(s), i;
-
-	if (n > LOCAL_URL_MAX || n <= strlen(LOCAL_URL_PREFIX) ||
-	    strncmp(s, LOCAL_URL_PREFIX, strlen(LOCAL_URL_PREFIX)) != 0 ||
-	    strstr(s, "..") != NULL || strstr(s, "//") != NULL)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= '0' && s[i] <= '9') || strchr("-._/", s[i]) != NULL))
-			return 0;
-	return 1;
+	    site_static_path(url);
 }

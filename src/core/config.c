@@ -42,7 +42,7 @@ static const struct ckey keys[] = {
 	S(secret, ""),
 	S(log_level, "info"),
 	Z(body_limit, "1048576"),
-	Z(upload_limit, "54525952"),	/* 52 MiB: a 50 MB trailer and the form */
+	Z(upload_limit, "57671680"),	/* 55 MiB: trailer, poster and fields */
 	Z(max_fields, "256"),
 	Z(max_field_len, "65536"),
 	I(hold_minutes, "8"),

@@ -47,6 +47,7 @@ static const struct {
 	[FT_SEAT] = { K_FORMAT, v_seat },
 	[FT_ENUM] = { K_ENUM, NULL },
 	[FT_URL] = { K_FORMAT, v_url },
+	[FT_MEDIA_URL] = { K_FORMAT, v_media_url },
 	[FT_OBJECT] = { K_OBJECT, NULL },
 	[FT_ARRAY] = { K_ARRAY, NULL },
 	[FT_ID] = { K_NUMBER, NULL },

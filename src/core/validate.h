@@ -42,6 +42,7 @@ enum ftype {
 	FT_SEAT,		/* C7, AA12 */
 	FT_ENUM,
 	FT_URL,
+	FT_MEDIA_URL,		/* FT_URL, or a path of this site's /static/ */
 	FT_OBJECT,
 	FT_ARRAY,
 	FT_ID,			/* positive int64 */
@@ -126,6 +127,10 @@ const char	*v_local_datetime(struct arena *, const char *in,
 const char	*v_timezone(struct arena *, const char *in, const char **out);
 const char	*v_seat(struct arena *, const char *in, const char **out);
 const char	*v_url(struct arena *, const char *in, const char **out);
+const char	*v_media_url(struct arena *, const char *in, const char **out);
+/* 1 when s is a plain path of this site's static files ("/static/..."):
+ * letters, digits and "-._/", no "..", no "//", at most 2000 bytes. */
+int		 site_static_path(const char *s);
 const char	*v_code(struct arena *, const char *in, const char **out);
 
 /* 1 when digits (2 or more, nothing but 0-9) pass the Luhn check. */

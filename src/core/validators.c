@@ -306,6 +306,38 @@ v_url(struct arena *a, const char *in, const char **out)
 	return NULL;
 }
 
+int
+site_static_path(const char *s)
+{
+	static const char	 prefix[] = "/static/";
+	size_t			 n = strlen(s), i;
+
+	if (n > URL_MAX || n <= sizeof(prefix) - 1 ||
+	    strncmp(s, prefix, sizeof(prefix) - 1) != 0 ||
+	    strstr(s, "..") != NULL || strstr(s, "//") != NULL)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!is_alnum(s[i]) && strchr("-._/", s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+const char *
+v_media_url(struct arena *a, const char *in, const char **out)
+{
+	size_t	 n;
+	char	*s = trimmed(a, in, &n);
+
+	if (site_static_path(s)) {
+		*out = s;
+		return NULL;
+	}
+	if (v_url(a, in, out) != NULL)
+		return "must be a web address starting with http:// or "
+		    "https://, or the /static/ path of an uploaded file";
+	return NULL;
+}
+
 const char *
 v_code(struct arena *a, const char *in, const char **out)
 {

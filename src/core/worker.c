@@ -94,11 +94,17 @@ route_or_reply(struct request *r)
 void
 worker_dispatch(struct request *r)
 {
+	/*
+	 * Who is asking, and whether they may, before the body is read: an
+	 * upload route reads up to upload_limit, which only its admins may
+	 * make a worker read.  The CSRF token may be in the body.
+	 */
 	if (request_parse_head_or_reply(r) == -1 ||
 	    route_or_reply(r) == -1 ||
-	    request_parse_body_or_reply(r) == -1 ||
 	    app_session_or_reply(r) == -1 ||
-	    app_authorize_or_reply(r) == -1 ||
+	    app_role_or_reply(r) == -1 ||
+	    request_parse_body_or_reply(r) == -1 ||
+	    app_csrf_or_reply(r) == -1 ||
 	    validate_or_reply(r) == -1)
 		return;
 	r->route->fn(r);

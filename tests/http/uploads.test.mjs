@@ -17,11 +17,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { request, Browser, csrfFrom, config, ADMIN_EMAIL, ADMIN_PASSWORD } from './lib.mjs';
+import { request, api, Browser, csrfFrom, config, createUser, loginToken, ADMIN_EMAIL, ADMIN_PASSWORD } from './lib.mjs';
 
 const RUN = `${Date.now().toString(36)}${crypto.randomBytes(3).toString('hex')}`;
 const POSTER_LIMIT = 4 * 1024 * 1024;
-const DEFAULT_UPLOAD_LIMIT = 52 * 1024 * 1024;
+const DEFAULT_UPLOAD_LIMIT = 55 * 1024 * 1024;
 const YEAR = 365 * 24 * 3600;
 
 // ------------------------------------------------------------------ images
@@ -387,6 +387,62 @@ test('a WebM trailer is accepted; a text file named .mp4 is refused by its conte
   const typed = await postMultipart(b, '/admin/movies/new', multipart(movieFields(csrf, `Trailer Typed ${RUN}`, { trailer_url: 'javascript:alert(1)' })));
   assert.equal(typed.status, 400, `a javascript: address: ${typed.status}`);
   assert.match(typed.text, /id="trailer-error"[^>]*>Trailer address [^<]*or the path of an uploaded trailer/);
+});
+
+test('a full-size poster and trailer together are taken; an AVIF image named .mp4 is not a trailer', async () => {
+  const b = await adminBrowser();
+  let csrf = await formCsrf(b, '/admin/movies/new');
+  // 3.5 MB of poster and 49 MB of trailer in one form.
+  const poster = Buffer.concat([tinyPng(`big poster ${RUN}`), crypto.randomBytes(3.5 * 1024 * 1024)]);
+  const trailer = tinyMp4(`big trailer ${RUN}`, 49 * 1024 * 1024);
+  const r = await postMultipart(b, '/admin/movies/new', multipart(movieFields(csrf, `Trailer Big ${RUN}`), [
+    { name: 'poster', filename: 'p.png', type: 'image/png', data: poster },
+    { name: 'trailer', filename: 't.mp4', type: 'video/mp4', data: trailer },
+  ]));
+  assert.equal(r.status, 303, `both files at once: ${r.status} ${r.text.slice(0, 200)}`);
+  assert.equal((await trailerOnPage(slugOf(r)))?.src, `/static/uploads/trailers/${sha256(trailer)}.mp4`);
+
+  csrf = await formCsrf(b, '/admin/movies/new');
+  const avif = Buffer.concat([Buffer.from([0, 0, 0, 28]), Buffer.from('ftypavif\0\0\0\0avifmif1miaf', 'latin1'), crypto.randomBytes(256)]);
+  const bad = await postMultipart(b, '/admin/movies/new', multipart(movieFields(csrf, `Trailer Avif ${RUN}`), [
+    { name: 'trailer', filename: 'still.mp4', type: 'video/mp4', data: avif },
+  ]));
+  assert.equal(bad.status, 400);
+  assert.match(bad.text, /Trailer file is not an MP4 or WebM video/);
+});
+
+test('only an admin makes the app read a large upload: others are answered before the body', async () => {
+  // A body over upload_limit: read first, it would be 413; the caller is
+  // looked at first, so a customer gets 403 and a visitor 401.
+  const body = multipart({ csrf: 'x', title: 'x' }, [{ name: 'trailer', filename: 't.mp4', type: 'video/mp4', data: Buffer.alloc(uploadLimit() + 1) }]);
+  const u = await createUser();
+  const customer = new Browser();
+  await customer.login(u.email, u.password);
+  const c = await postMultipart(customer, '/admin/movies/new', body);
+  assert.equal(c.status, 403, `a customer: ${c.status} ${c.text.slice(0, 200)}`);
+  const anon = await postMultipart(new Browser(), '/admin/movies/new', body);
+  assert.equal(anon.status, 401, `a visitor: ${anon.status} ${anon.text.slice(0, 200)}`);
+});
+
+test('the API takes back what it gives: an uploaded trailer\'s /static/ path, and nothing outside /static/', async () => {
+  const token = await loginToken(ADMIN_EMAIL, ADMIN_PASSWORD);
+  const body = {
+    title: `Trailer Api ${RUN}`, genres: ['drama'], duration_minutes: 90, release_date: '2026-02-01', content_rating: 'PG',
+    trailer_url: `/static/uploads/trailers/${'a'.repeat(64)}.mp4`, poster_url: `/static/uploads/posters/${'b'.repeat(64)}.png`,
+  };
+  const made = await api('POST', '/v1/movies/add_movie', { token, body });
+  assert.equal(made.status, 201, `${made.status} ${made.text}`);
+  const m = made.json.movie;
+  assert.equal(m.trailer_url, body.trailer_url);
+  const writable = ['title', 'slug', 'synopsis', 'genres', 'cast', 'duration_minutes', 'release_date', 'content_rating', 'poster_url', 'trailer_url'];
+  const again = Object.fromEntries(writable.map((k) => [k, m[k]]));
+  const back = await api('PUT', `/v1/movies/${m.id}/update_movie`, { token, body: again });
+  assert.equal(back.status, 200, `the movie as GET gives it, sent back: ${back.status} ${back.text}`);
+  for (const bad of ['/static/../etc/passwd', '/etc/passwd', 'javascript:alert(1)', '/static//x.mp4']) {
+    const r = await api('PUT', `/v1/movies/${m.id}/update_movie`, { token, body: { trailer_url: bad } });
+    assert.equal(r.status, 400, `${bad}: ${r.status}`);
+    assert.match(JSON.stringify(r.json), /trailer_url/);
+  }
 });
 
 test('a multipart body with a broken boundary is 400, naming the problem', async () => {

@@ -350,6 +350,31 @@ START_TEST(url)
 }
 END_TEST
 
+START_TEST(media_url)
+{
+	static const struct good good[] = {
+		{ "https://example.com/t.mp4", NULL },
+		{ "/static/uploads/trailers/ab12.mp4", NULL },
+		{ " /static/demo/posters/x-1_2.png ", "/static/demo/posters/x-1_2.png" },
+		{ "HTTPS://Example.COM/T.webm", "https://example.com/T.webm" },
+	};
+	static const char *const bad[] = {
+		"", "/static/", "/static/../etc/passwd", "/static//x.mp4",
+		"/etc/passwd", "/static/a b.mp4", "/static/x.mp4?y=1",
+		"/static/%2e%2e/x", "static/x.mp4", "javascript:alert(1)",
+		"/static/x\".mp4", "//example.com/x.mp4", NULL
+	};
+
+	check_lists("media url", v_media_url, good, NELEM(good), bad);
+	ck_assert_int_eq(site_static_path("/static/uploads/posters/a.png"), 1);
+	ck_assert_int_eq(site_static_path("/static/..hidden"), 0);
+	ck_assert_int_eq(site_static_path(arena_printf(&a, "/static/%s",
+	    repeat('p', 2000 - 8, ""))), 1);
+	ck_assert_int_eq(site_static_path(arena_printf(&a, "/static/%s",
+	    repeat('p', 2000 - 7, ""))), 0);
+}
+END_TEST
+
 START_TEST(code)
 {
 	static const struct good good[] = {
@@ -794,6 +819,7 @@ validate_suite(void)
 	tcase_add_test(v, time_zone);
 	tcase_add_test(v, seat);
 	tcase_add_test(v, url);
+	tcase_add_test(v, media_url);
 	tcase_add_test(v, code);
 	tcase_add_test(v, luhn);
 	tcase_add_test(f, fields_json_good);
