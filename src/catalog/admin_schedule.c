@@ -156,25 +156,18 @@ expand(struct request *r, int bulk, json_t *t, json_t *errors,
 static const char *
 clash_sentence(struct request *r, json_t *details, json_t *labels)
 {
-	json_t		*other = json_object_get(details, "showtime");
 	json_t		*with = json_object_get(details, "clashes_with_index");
 	const char	*mine = json_string_value(json_array_get(labels,
 			    (size_t)json_integer_value(json_object_get(details,
 			    "index"))));
-	PGresult	*res;
+	const char	*other = page_clash_with(r->a, details);
 
 	if (mine == NULL)
 		mine = "One of the new showtimes";
-	if (other != NULL && (res = db_q(r->a, "SELECT title FROM movies "
-	    "WHERE id = $1", 1, db_id(r->a, json_integer_value(
-	    json_object_get(other, "movie_id"))))) != NULL &&
-	    PQntuples(res) == 1)
-		return arena_printf(r->a, "%s clashes with \"%s\" at %s in %s "
-		    "(a showtime takes the movie's length plus 15 minutes of "
-		    "cleaning). Nothing was scheduled.", mine, db_val(res, 0, 0),
-		    page_clock(r->a, json_string_value(json_object_get(other,
-		    "starts_local"))), json_string_value(json_object_get(other,
-		    "auditorium")));
+	if (other != NULL)
+		return arena_printf(r->a, "%s clashes with %s (a showtime takes "
+		    "the movie's length plus 15 minutes of cleaning). Nothing "
+		    "was scheduled.", mine, other);
 	if (with != NULL)
 		return arena_printf(r->a, "%s overlaps %s of this same request "
 		    "(a showtime takes the movie's length plus 15 minutes of "

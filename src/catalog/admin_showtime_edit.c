@@ -62,18 +62,19 @@ local_date(struct arena *a, json_t *s)
  * errors; NULL when the showtime is not there (404).
  */
 static json_t *
-refusal(struct showtime_write *w, json_t *invalid)
+refusal(struct arena *a, struct showtime_write *w, json_t *invalid)
 {
 	json_t		*errors = json_object(), *msg;
-	const char	*key;
+	const char	*key, *other;
 
 	if (w->conflict != NULL)
 		json_object_set_new(errors, "auditorium", json_string(
 		    "cannot change: seats of this showtime are sold or held"));
 	else if (w->clash >= 0)
-		json_object_set_new(errors, "time", json_string("clashes with "
-		    "another showtime in that auditorium (the movie's length "
-		    "plus 15 minutes of cleaning)"));
+		json_object_set_new(errors, "time", json_string(arena_printf(a,
+		    "clashes with %s (the movie's length plus 15 minutes of "
+		    "cleaning)", (other = page_clash_with(a, w->details)) ?
+		    other : "another showtime in that auditorium")));
 	else if (w->errors != NULL || json_object_size(invalid) > 0)
 		json_object_foreach(w->errors ? w->errors : invalid, key, msg)
 			json_object_set(errors, strrchr(key, '.') ?
@@ -117,7 +118,7 @@ update_one(struct request *r, json_t *s, json_t *t, json_t *item,
 		    w.theatre, date, cancel ? "cancelled" : "updated",
 		    w.notified));
 	} else if (rc == DB_ABORT &&
-	    (v.row_errors = refusal(&w, vr.errors)) != NULL) {
+	    (v.row_errors = refusal(r->a, &w, vr.errors)) != NULL) {
 		v.theatre = json_incref(t);
 		v.date = local_date(r->a, s);
 		v.row = json_integer_value(json_object_get(s, "id"));

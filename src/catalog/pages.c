@@ -30,12 +30,56 @@
 	"  to_char(d, 'YYYY-MM-DD') " \
 	"FROM t, generate_series(0, " SQL_INT(DAYS_SHOWN) " - 1) n ORDER BY n"
 
-/* The trailer hosts whose players may be embedded (privacy-friendly). */
-static const char *const embeddable[] = {
-	"https://www.youtube-nocookie.com/embed/",
-	"https://player.vimeo.com/video/",
-	NULL
+/*
+ * Trailer addresses whose video plays on the page, and the player each
+ * stands for: YouTube's (through its no-cookie host) and Vimeo's, as
+ * people paste them (watch pages, short links, embed addresses).  The
+ * video id follows the prefix, up to "?", "&", "#" or "/".
+ */
+static const struct embed_form {
+	const char	*prefix;
+	const char	*player;
+	const char	*id_chars;	/* what an id is made of */
+	size_t		 id_min, id_max;
+} embed_forms[] = {
+#define YT_ID	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+#define YT	"https://www.youtube-nocookie.com/embed/"
+	{ "https://www.youtube-nocookie.com/embed/", YT, YT_ID, 1, 64 },
+	{ "https://www.youtube.com/watch?v=", YT, YT_ID, 11, 11 },
+	{ "https://youtube.com/watch?v=", YT, YT_ID, 11, 11 },
+	{ "https://m.youtube.com/watch?v=", YT, YT_ID, 11, 11 },
+	{ "https://www.youtube.com/embed/", YT, YT_ID, 11, 11 },
+	{ "https://youtu.be/", YT, YT_ID, 11, 11 },
+	{ "https://player.vimeo.com/video/", "https://player.vimeo.com/video/",
+	    "0123456789", 1, 12 },
+	{ "https://vimeo.com/", "https://player.vimeo.com/video/",
+	    "0123456789", 1, 12 },
+#undef YT
+#undef YT_ID
 };
+
+/* The player address of a trailer address, or NULL: not one we embed. */
+static const char *
+trailer_player(struct arena *a, const char *url)
+{
+	const struct embed_form	*f;
+	size_t			 i, n, len;
+
+	for (i = 0; url != NULL && i < sizeof(embed_forms) /
+	    sizeof(embed_forms[0]); i++) {
+		f = &embed_forms[i];
+		len = strlen(f->prefix);
+		if (strncmp(url, f->prefix, len) != 0)
+			continue;
+		n = strspn(url + len, f->id_chars);
+		/* (strchr finds the terminating NUL too: the id may end it) */
+		if (n < f->id_min || n > f->id_max ||
+		    strchr("?&#/", url[len + n]) == NULL)
+			return NULL;
+		return arena_printf(a, "%s%.*s", f->player, (int)n, url + len);
+	}
+	return NULL;
+}
 
 static const char *const statuses[] = { "now_showing", "coming_soon", NULL };
 static const char *const status_labels[] = { "Now showing", "Coming soon",
@@ -244,13 +288,12 @@ movie_details(struct request *r, json_t *m, json_t *names)
 	json_int_t	 mins = json_integer_value(json_object_get(m,
 			    "duration_minutes"));
 	json_t		*genres = json_array(), *g;
+	const char	*player = trailer_player(r->a, trailer);
 	size_t		 i;
-	int		 embed = 0;
 
-	for (i = 0; trailer != NULL && embeddable[i] != NULL; i++)
-		embed |= strncmp(trailer, embeddable[i],
-		    strlen(embeddable[i])) == 0;
-	json_object_set_new(m, "trailer_embed", json_boolean(embed));
+	json_object_set_new(m, "trailer_embed", json_boolean(player != NULL));
+	if (player != NULL)
+		json_object_set_new(m, "trailer_player", json_string(player));
 	json_object_set_new(m, "trailer_file", json_boolean(
 	    uploads_trailer_file(trailer)));
 	json_object_set_new(m, "duration_label", json_string(mins >= 60 ?

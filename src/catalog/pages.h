@@ -140,6 +140,11 @@ json_t	*page_options(const char *const *values, const char *const *labels,
 /* "2:30 PM" from an RFC 3339 local time "2026-12-05T14:30:00-05:00". */
 char	*page_clock(struct arena *, const char *rfc3339_local);
 /*
+ * The showtime a 409 auditorium_busy's details name, for a person:
+ * "\"Title\" at 5:15 PM in Auditorium 2"; NULL when they name none.
+ */
+const char *page_clash_with(struct arena *, json_t *details);
+/*
  * Reads dollars and cents ("12.50", "12", "$12.5") into *cents.
  * Returns NULL, or a message for a person.
  */

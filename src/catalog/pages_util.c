@@ -10,6 +10,7 @@
 #include "catalog/pages.h"
 #include "core/arena.h"
 #include "core/request.h"
+#include "store/db.h"
 #include "view/render.h"
 
 #define MONEY_MAX_CENTS	1000000		/* $10,000.00, as the API allows */
@@ -47,6 +48,22 @@ page_options(const char *const *values, const char *const *labels,
 		    values[i], "selected", selected != NULL &&
 		    strcmp(selected, values[i]) == 0));
 	return out;
+}
+
+const char *
+page_clash_with(struct arena *a, json_t *details)
+{
+	json_t		*other = json_object_get(details, "showtime");
+	PGresult	*res;
+
+	if (other == NULL || (res = db_q(a, "SELECT title FROM movies "
+	    "WHERE id = $1", 1, db_id(a, json_integer_value(json_object_get(
+	    other, "movie_id"))))) == NULL || PQntuples(res) != 1)
+		return NULL;
+	return arena_printf(a, "\"%s\" at %s in %s", db_val(res, 0, 0),
+	    page_clock(a, json_string_value(json_object_get(other,
+	    "starts_local"))), json_string_value(json_object_get(other,
+	    "auditorium")));
 }
 
 char *

@@ -355,6 +355,37 @@ update_tx(struct arena *a, void *ctx)
 	return w->errors != NULL ? DB_ABORT : 0;
 }
 
+/*
+ * {"index", "showtime"} of a refused change: the showtime of the
+ * auditorium that the changed one would overlap where it was asked to
+ * go; {"index"} alone when that was another change of the same request
+ * (which was rolled back with it).
+ */
+static json_t *
+update_clash_details(struct arena *a, struct showtime_write *w)
+{
+	json_t		*it = json_array_get(json_object_get(w->in,
+			    "showtimes"), (size_t)w->clash);
+	PGresult	*res;
+
+	res = db_q(a, "SELECT showtime_json(o.id) FROM showtimes s "
+	    "JOIN movies m ON m.id = s.movie_id "
+	    "JOIN showtimes o ON o.auditorium_id = "
+	    "  coalesce($3::bigint, s.auditorium_id) AND o.id <> s.id "
+	    "  AND o.status = 'scheduled' AND tstzrange(o.starts_at, o.ends_at) "
+	    "  && tstzrange(coalesce($2::timestamptz, s.starts_at), "
+	    "    coalesce($2::timestamptz, s.starts_at) + "
+	    "    make_interval(mins => m.duration_minutes + 15)) "
+	    "WHERE s.id = $1 ORDER BY o.starts_at LIMIT 1", 3,
+	    arena_printf(a, "%lld", json_integer_value(json_object_get(it,
+	    "id"))), json_string_value(json_object_get(it, "starts_at")),
+	    w->clash_auditorium ? db_id(a, w->clash_auditorium) : NULL);
+	if (res != NULL && PQntuples(res) == 1)
+		return json_pack("{s:i,s:o}", "index", (int)w->clash,
+		    "showtime", db_json(res, 0, 0));
+	return json_pack("{s:i}", "index", (int)w->clash);
+}
+
 int
 showtimes_update(struct arena *a, struct showtime_write *w)
 {
@@ -365,6 +396,6 @@ showtimes_update(struct arena *a, struct showtime_write *w)
 	arena_defer(a, (void (*)(void *))json_decref, w->ids);
 	rc = db_tx(a, DB_SERIALIZABLE, update_tx, w);
 	if (rc == DB_ABORT && w->clash >= 0)
-		w->details = json_pack("{s:i}", "index", (int)w->clash);
+		w->details = update_clash_details(a, w);
 	return rc;
 }

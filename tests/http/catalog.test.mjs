@@ -963,11 +963,15 @@ test('update_showtimes: starts_at (ends_at follows), auditorium, price; audit', 
 	const seats2 = expectStatus(await api('GET', `/v1/theatre/${t.id}/seats?showtime=${s2.id}`), 200);
 	assert.equal(seats2.seats.find((s) => s.id === 'A1').price_cents, 1575);
 	assert.equal(seats2.seats.find((s) => s.id === 'B1').price_cents, Math.round(1575 * 1.5));
-	// A move into a busy slot is 409 auditorium_busy, and changes nothing.
-	expectError(await api('PUT', `/v1/theatre/${t.id}/update_showtimes`, {
+	// A move into a busy slot is 409 auditorium_busy naming the showtime
+	// in the way, and changes nothing.
+	const busy = expectError(await api('PUT', `/v1/theatre/${t.id}/update_showtimes`, {
 		token: admin,
 		body: { showtimes: [{ id: s2.id, auditorium: 'Small', starts_at: addMinutes(newStart, 10), base_price_cents: 1 }] },
 	}), 409, 'auditorium_busy');
+	assert.equal(busy.details?.index, 0);
+	assert.equal(busy.details?.showtime?.id, s1.id, `the clash is named: ${JSON.stringify(busy.details)}`);
+	assert.equal(busy.details.showtime.auditorium, 'Small');
 	const unchanged = expectStatus(await api('GET', `/v1/theatre/${t.id}/seats?showtime=${s2.id}`), 200).showtime;
 	assert.deepEqual([unchanged.auditorium, unchanged.starts_at, unchanged.base_price_cents], ['Main', s2.starts_at, 1575]);
 	expectFieldError(await api('PUT', `/v1/theatre/${t.id}/update_showtimes`,
@@ -1410,6 +1414,34 @@ test('update_movie duration_minutes: its showtimes still end at start + duration
 	} else {
 		assert.equal(r.status, 409, show(r));
 		assert.equal(movieNow.duration_minutes, 100);
+	}
+});
+
+test('the movie page plays YouTube and Vimeo trailers however their address was pasted; others are a link', async () => {
+	const yt = 'https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ';
+	const cases = [
+		['https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=42s', yt],
+		['https://youtu.be/dQw4w9WgXcQ?si=abc', yt],
+		['https://m.youtube.com/watch?v=dQw4w9WgXcQ', yt],
+		['https://www.youtube.com/embed/dQw4w9WgXcQ', yt],
+		[yt, yt],
+		['https://vimeo.com/76979871', 'https://player.vimeo.com/video/76979871'],
+		['https://player.vimeo.com/video/76979871?h=x', 'https://player.vimeo.com/video/76979871'],
+		['https://www.youtube.com/watch?v=short', null],
+		['https://example.com/trailer', null],
+	];
+	for (const [url, player] of cases) {
+		const m = await newMovie({ trailer_url: url });
+		expectStatus(await api('GET', `/v1/movies/${m.id}`), 200);
+		const page = await api('GET', `/movies/${m.slug}`);
+		assert.equal(page.status, 200);
+		const iframe = /<iframe src="([^"]*)"/.exec(page.text);
+		if (player) {
+			assert.equal(iframe && iframe[1], player, `${url} plays as ${player}`);
+		} else {
+			assert.equal(iframe, null, `${url} is not embedded`);
+			assert.ok(page.text.includes(`<a href="${url}" rel="noopener noreferrer nofollow">Watch the trailer</a>`), `${url} is a link`);
+		}
 	}
 });
 

@@ -345,7 +345,8 @@ test('a showtime is moved, then cancelled, with the customers told', async () =>
 		price: '11.00',
 	});
 	assert.equal(clash.status, 409);
-	assert.match(clash.text, /Time clashes with another showtime/);
+	assert.match(clash.text, new RegExp(`Time clashes with (&quot;|")${MOVIE.title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(&quot;|") at \\d{1,2}:\\d\\d [AP]M in Screen 1`),
+		'the form names the showtime in the way');
 	const cancelled = await admin.submit(page, `/admin/showtimes/${first.id}/cancel`, {});
 	assert.equal(cancelled.status, 303);
 	const done = await admin.get(cancelled.location);
