@@ -59,6 +59,8 @@ const struct field admin_theatre_form[] = {
 	{ "aud_name", FT_ARRAY, 0, 0, AUD_SLOTS_MAX, NULL, aud_name_item },
 	{ "aud_layout", FT_ARRAY, 0, 0, AUD_SLOTS_MAX, NULL, aud_layout_item },
 	{ "aud_remove", FT_ARRAY, 0, 0, AUD_SLOTS_MAX, NULL, aud_remove_item },
+	/* The "Preview" button: draw the posted layouts, save nothing. */
+	{ "preview", FT_BOOL, 0, 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, NULL }
 };
 
@@ -69,7 +71,11 @@ render_form(struct request *r, int status, json_t *t, json_t *form,
 {
 	json_t	*ctx, *slot;
 	size_t	 i;
-	int	 bad = json_object_size(errors) > 0, open = 0;
+	int	 preview = json_object_get(errors, "previewing") != NULL;
+	int	 bad, open = 0;
+
+	json_object_del(errors, "previewing");
+	bad = json_object_size(errors) > 0;
 
 	json_array_foreach(slots, i, slot) {
 		bad |= json_object_get(slot, "a_name_error") != NULL ||
@@ -81,8 +87,9 @@ render_form(struct request *r, int status, json_t *t, json_t *form,
 	if (!open && json_array_size(slots) < AUD_SLOTS_MAX)
 		json_array_append_new(slots, slots_new(r->a,
 		    json_array_size(slots), "", "", t));
-	ctx = json_pack("{s:o,s:o,s:o,s:b}", "form", form, "errors", errors,
-	    "slots", slots, "failed", bad);
+	ctx = json_pack("{s:o,s:o,s:o,s:b,s:b}", "form", form, "errors",
+	    errors, "slots", slots, "failed", bad && !preview, "preview",
+	    preview);
 	if (t != NULL)
 		json_object_set_new(ctx, "theatre", t);
 	if (problem != NULL)
@@ -149,6 +156,15 @@ submit(struct request *r, int64_t id, json_t *t)
 	int			 rc;
 
 	slots = slots_posted(r, t, errors);
+	if (json_is_true(json_object_get(r->in, "preview"))) {
+		/* The maps and capacities of what was typed, and its
+		 * mistakes beside each layout: nothing is saved. */
+		json_decref(slots_auditoriums(r->a, slots));
+		json_object_set_new(errors, "previewing", json_true());
+		render_form(r, 200, t, page_form_values(r, form_keys), errors,
+		    slots, NULL);
+		return;
+	}
 	if ((auds = slots_auditoriums(r->a, slots)) == NULL ||
 	    json_object_size(errors) > 0) {
 		json_decref(auds);

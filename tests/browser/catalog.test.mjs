@@ -113,6 +113,9 @@ async function texts(locator) {
   return (await locator.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
 }
 
+/** The save button of an admin form (the theatre form also has Preview). */
+const SAVE = 'form.admin-form button[type=submit]:not([name=preview])';
+
 /** Clicks the submit button and waits for the document that answers. */
 async function submit(page, button) {
   const [res] = await Promise.all([
@@ -251,9 +254,16 @@ step('the admin adds a theatre in Asia/Kolkata and sees the seat-map preview', [
   await admin.fill('#aud-name-0', THEATRE.auditorium);
   await admin.fill('#aud-layout-0', LAYOUT.join('\n'));
 
+  // "Preview the seat maps" draws the layout before anything is saved.
+  const preview = await submit(admin, 'form.admin-form button[name=preview]');
+  assert.equal(preview.status(), 200);
+  assert.match(await admin.locator('.notice[role=status]').innerText(), /A preview: nothing was saved yet/);
+  assert.equal(await admin.inputValue('#aud-layout-0'), LAYOUT.join('\n'));
+  await checkPreview(slot);
+
   // Without the city the form comes back, keeps what was typed, and draws
   // the layout it was given.
-  const first = await submit(admin, 'form.admin-form button[type=submit]');
+  const first = await submit(admin, SAVE);
   assert.equal(first.status(), 400, 'a theatre without a city was not refused');
   assert.equal(await admin.locator('#city').getAttribute('aria-invalid'), 'true');
   assert.match(await admin.locator('#city-error').innerText(), /City /);
@@ -262,7 +272,7 @@ step('the admin adds a theatre in Asia/Kolkata and sees the seat-map preview', [
   await checkPreview(slot);
 
   await admin.fill('#city', THEATRE.city);
-  const second = await submit(admin, 'form.admin-form button[type=submit]');
+  const second = await submit(admin, SAVE);
   assert.ok(second.status() < 400, `POST /admin/theatres/new answered ${second.status()}`);
   const url = new URL(admin.url());
   assert.equal(url.pathname, '/admin/theatres',

@@ -183,6 +183,30 @@ test('a layout error is shown beside its auditorium', async () => {
 	assert.ok(r.text.includes('>ssxs</textarea>'), 'the typed layout is kept');
 });
 
+test('the theatre form previews a layout without saving it', async () => {
+	const slug = `${THEATRE.slug}-preview`;
+	const r = await admin.submit('/admin/theatres/new', '/admin/theatres/new', {
+		name: `${THEATRE.name} preview`, slug, city: THEATRE.city, address: '', timezone: ZONE,
+		aud_name: 'Screen P', aud_layout: LAYOUT, preview: '1',
+	});
+	assert.equal(r.status, 200, r.text.slice(0, 300));
+	assert.match(r.text, /A preview: nothing was saved yet/);
+	assert.match(r.text, new RegExp(`${CAPACITY} seats`), 'the capacity of the typed layout');
+	assert.equal((r.text.match(/class="aud-row"/g) || []).length, 3, 'its three rows drawn');
+	assert.ok(r.text.includes(`value="${slug}"`), 'what was typed is kept');
+	assert.ok(r.text.includes('Screen P'));
+	assert.equal((await fetch(`${BASE}/v1/theatre/${slug}`)).status, 404, 'nothing saved');
+	// A bad layout is named in the preview, still without saving.
+	const bad = await admin.submit('/admin/theatres/new', '/admin/theatres/new', {
+		name: `${THEATRE.name} preview`, slug, city: THEATRE.city, address: '', timezone: ZONE,
+		aud_name: 'Screen P', aud_layout: 'ssx', preview: '1',
+	});
+	assert.equal(bad.status, 200);
+	assert.match(bad.text, /Layout use only s \(standard\)/);
+	assert.equal((await fetch(`${BASE}/v1/theatre/${slug}`)).status, 404);
+	assert.match(r.text, /<button type="submit" name="preview" value="1"/, 'the form offers the preview button');
+});
+
 test('an admin adds a theatre with an auditorium and sees its seat map', async () => {
 	const r = await admin.submit('/admin/theatres/new', '/admin/theatres/new', {
 		name: THEATRE.name,
