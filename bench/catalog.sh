@@ -9,10 +9,10 @@
 #      from /metrics
 #   4. the movie page for a date, cached: GET /movies/<slug>?date=<today>.
 #      Pages of the next two weeks by date are kept whole like the page
-#      without a date (cache_page_key), so nginx serves them from memcached
+#      without a date (page_cache_key), so nginx serves them from memcached
 #   4b. the movie page, uncached: GET /movies/<slug>?date=<today>& (the same
 #      page: the trailing "&" is an empty parameter to the app, but nginx's
-#      $page_from_cache map and cache_page_key want exactly "date=..."), so
+#      $page_from_cache map and page_cache_key want exactly "date=..."), so
 #      every request is rendered by a worker and reads PostgreSQL; memcached
 #      stays up, so the small data caches (the filter choices) still answer
 #   5. the movie page with memcached stopped: GET /movies/<slug> again, every

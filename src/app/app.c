@@ -18,6 +18,7 @@
 #include "core/util.h"
 #include "ops/ops.h"
 #include "store/cache.h"
+#include "store/pagecache.h"
 #include "store/db.h"
 #include "store/live.h"
 #include "users/users.h"
@@ -159,10 +160,10 @@ app_csrf_or_reply(struct request *r)
 /*
  * A page any anonymous visitor would get the same way (RF_CACHEABLE, no
  * session, nothing set in a cookie; no query string, or only a near date
- * for RF_CACHE_DATE: cache_page_key) is kept whole in memcached for
+ * for RF_CACHE_DATE: page_cache_key) is kept whole in memcached for
  * page_ttl seconds; nginx serves it from there without a worker
  * (nginx/marquee.conf.in, @page_cache) until it expires or a catalog
- * change purges it (cache_page_purge).
+ * change purges it (page_cache_purge).
  */
 void
 app_after_response(struct request *r)
@@ -173,7 +174,7 @@ app_after_response(struct request *r)
 	if (r->route == NULL || !(r->route->flags & RF_CACHEABLE) ||
 	    r->method != HTTP_GET || r->session != NULL ||
 	    r->resp.status != 200 || r->resp.not_whole || cfg.page_ttl <= 0 ||
-	    (key = cache_page_key(r->a, r->path, r->query,
+	    (key = page_cache_key(r->a, r->path, r->query,
 	    (r->route->flags & RF_CACHE_DATE) != 0)) == NULL)
 		return;
 	for (i = 0; i < r->resp.nheaders; i++)

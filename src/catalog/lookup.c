@@ -15,6 +15,7 @@
 #include "core/response.h"
 #include "core/util.h"
 #include "store/cache.h"
+#include "store/pagecache.h"
 #include "store/db.h"
 
 #define LAYOUT_MAX_ROWS		52
@@ -192,7 +193,7 @@ catalog_changed(struct arena *a)
 	paths = arena_alloc(a, (size_t)PQntuples(res) * sizeof(*paths));
 	for (i = 0; i < PQntuples(res); i++)
 		paths[i] = db_val(res, i, 0);
-	cache_page_purge(a, paths, (size_t)PQntuples(res));
+	page_cache_purge(a, paths, (size_t)PQntuples(res));
 }
 
 void
@@ -205,7 +206,7 @@ catalog_movie_changed(struct arena *a, int64_t movie)
 	res = db_q(a, "SELECT slug FROM movies WHERE id = $1", 1,
 	    db_id(a, movie));
 	if (res != NULL && PQntuples(res) == 1)
-		cache_page_purge(a, (const char *[]){ arena_printf(a,
+		page_cache_purge(a, (const char *[]){ arena_printf(a,
 		    "/movies/%s", db_val(res, 0, 0)) }, 1);
 }
 

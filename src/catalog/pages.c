@@ -311,7 +311,7 @@ movie_details(struct request *r, json_t *m, json_t *names)
 }
 
 /*
- * A page is kept whole for nginx under its path (cache_page_key) and
+ * A page is kept whole for nginx under its path (page_cache_key) and
  * purged under its slug's path: asked as /movies/42 or /movies/x/, it is
  * rendered but not kept, or a catalog change could not reach it.
  */

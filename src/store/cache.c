@@ -1,4 +1,3 @@
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +22,7 @@
 #define VALUE_MAX	(1024 * 1024 - 4096)
 
 static memcached_st	*mc;
-static memcached_st	*mq;		/* for cache_page_purge */
+static memcached_st	*mq;		/* for cache_delete_many */
 static char		*servers_conf;	/* what cache_init was given */
 static int		 last_ok = 1;
 /*
@@ -138,7 +137,7 @@ cache_init(const char *servers)
 	if ((servers_conf = strdup(servers)) == NULL)
 		return -1;
 	/* Increments that create their key need the binary protocol; the
-	 * purge client speaks text (see cache_page_purge). */
+	 * client of cache_delete_many speaks text. */
 	if ((mc = client(servers, 1)) == NULL ||
 	    (mq = client(servers, 0)) == NULL)
 		return -1;
@@ -330,112 +329,55 @@ cache_gen_key(struct arena *a, const char *ns, const char *suffix)
 	    suffix);
 }
 
-/* Days since 1970-01-01 of "YYYY-MM-DD" (exactly that), or -1. */
-static long
-date_days(const char *s)
-{
-	struct tm	 tm, back;
-	time_t		 t;
-	int		 i;
-
-	for (i = 0; i < 10; i++)
-		if (i == 4 || i == 7 ? s[i] != '-' : !isdigit((unsigned char)s[i]))
-			return -1;
-	if (s[10] != '\0')
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = atoi(s) - 1900;
-	tm.tm_mon = atoi(s + 5) - 1;
-	tm.tm_mday = atoi(s + 8);
-	tm.tm_hour = 12;
-	if ((t = timegm(&tm)) == (time_t)-1 || gmtime_r(&t, &back) == NULL ||
-	    back.tm_mday != atoi(s + 8) || back.tm_mon != atoi(s + 5) - 1)
-		return -1;		/* 2026-02-30 and the like */
-	return (long)(t / 86400);
-}
-
-char *
-cache_page_key(struct arena *a, const char *path, const char *query,
-    int by_date)
-{
-	long	 d, today = (long)(time(NULL) / 86400);
-
-	if (query == NULL || *query == '\0')
-		return arena_printf(a, "page:%s", path);
-	if (!by_date || strncmp(query, "date=", 5) != 0 ||
-	    (d = date_days(query + 5)) < 0 || d < today - PAGE_DAYS_BEFORE ||
-	    d > today + PAGE_DAYS_AFTER)
-		return NULL;
-	return arena_printf(a, "page:%s?%s", path, query);
-}
-
 /*
- * A catalog change purges some twenty keys for every movie and theatre;
- * one round trip each made that half a second on a large catalog.  So the
- * deletes go through a text-protocol client with "noreply" (the server
- * answers none of them: in the binary protocol a quiet delete of a
- * missing key still answers "not found", which libmemcached would take
- * for the answer to a later request), and a "stats" request to every
- * server afterwards, answered only once the deletes before it on the same
- * connection are done, makes the purge complete when this returns.
- * purge_quietly() is one such pass over every key of the paths.
+ * Many deletes at once (a catalog change purges some twenty keys for
+ * every movie and theatre; one round trip each made that half a second
+ * on a large catalog).  They go through a text-protocol client with
+ * "noreply" (the server answers none of them: in the binary protocol a
+ * quiet delete of a missing key still answers "not found", which
+ * libmemcached would take for the answer to a later request), and a
+ * "stats" request to every server afterwards, answered only once the
+ * deletes before it on the same connection are done, makes them complete
+ * when this returns.  (memcached_version() asks a server once and then
+ * remembers; memcached_verbosity() answered before the deletes were
+ * done.)  delete_quietly() is one such pass.
  */
 static memcached_return_t
-purge_quietly(struct arena *a, const char *const *paths, size_t n,
-    char days[][16], size_t nd)
+delete_quietly(const char *const *keys, size_t n)
 {
 	memcached_return_t	 rc = MEMCACHED_SUCCESS;
 	memcached_stat_st	*st;
-	size_t			 i, j;
-	const char		*k;
+	size_t			 i;
 
 	memcached_behavior_set(mq, MEMCACHED_BEHAVIOR_NOREPLY, 1);
 	for (i = 0; i < n && (rc == MEMCACHED_SUCCESS ||
 	    rc == MEMCACHED_BUFFERED); i++)
-		for (j = 0; j <= nd && (rc == MEMCACHED_SUCCESS ||
-		    rc == MEMCACHED_BUFFERED); j++) {
-			k = j == nd ? arena_printf(a, "page:%s", paths[i]) :
-			    arena_printf(a, "page:%s?date=%s", paths[i], days[j]);
-			rc = memcached_delete(mq, k, strlen(k), 0);
-		}
+		rc = memcached_delete(mq, keys[i], strlen(keys[i]), 0);
 	memcached_behavior_set(mq, MEMCACHED_BEHAVIOR_NOREPLY, 0);
 	if (rc != MEMCACHED_SUCCESS && rc != MEMCACHED_BUFFERED)
 		return rc;
-	/* "stats" goes to every server on the connections the deletes took.
-	 * (memcached_version() asks a server once and then remembers, and
-	 * memcached_verbosity() answered before the deletes were done.) */
 	if ((st = memcached_stat(mq, NULL, &rc)) != NULL)
 		memcached_stat_free(mq, st);
 	return rc;
 }
 
-void
-cache_page_purge(struct arena *a, const char *const *paths, size_t n)
+int
+cache_delete_many(const char *const *keys, size_t n)
 {
-	time_t			 t;
-	struct tm		 tm;
-	long			 today = (long)(time(NULL) / 86400), d;
-	char			 days[PAGE_DAYS_BEFORE + PAGE_DAYS_AFTER + 3][16];
-	size_t			 nd = 0;
 	memcached_return_t	 rc;
 
 	if (mc == NULL || mq == NULL || n == 0)
-		return;
-	/* A day more on each side: today may change while this runs. */
-	for (d = today - PAGE_DAYS_BEFORE - 1; d <= today + PAGE_DAYS_AFTER + 1;
-	    d++) {
-		t = (time_t)d * 86400;
-		if (gmtime_r(&t, &tm) != NULL && strftime(days[nd],
-		    sizeof(days[nd]), "%Y-%m-%d", &tm) != 0)
-			nd++;
-	}
+		return mc == NULL || mq == NULL ? -1 : 0;
 	/* The first through cache_delete: it brings a set-aside server back,
 	 * and a memcached that is away costs no more than that. */
-	if (cache_delete(arena_printf(a, "page:%s", paths[0])) != 0)
-		return;
+	if (cache_delete(keys[0]) != 0)
+		return -1;
 	/* Deletes can be repeated: once more when the connection failed. */
-	if ((rc = purge_quietly(a, paths, n, days, nd)) != MEMCACHED_SUCCESS &&
+	if ((rc = delete_quietly(keys + 1, n - 1)) != MEMCACHED_SUCCESS &&
 	    (!try_again(rc) ||
-	    (rc = purge_quietly(a, paths, n, days, nd)) != MEMCACHED_SUCCESS))
-		failed("page purge", rc);
+	    (rc = delete_quietly(keys + 1, n - 1)) != MEMCACHED_SUCCESS)) {
+		failed("delete (many)", rc);
+		return -1;
+	}
+	return 0;
 }

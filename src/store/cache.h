@@ -18,6 +18,8 @@ void	 cache_close(void);
 char	*cache_get(struct arena *, const char *key, size_t *len);
 int	 cache_set(const char *key, const char *val, size_t len, int ttl);
 int	 cache_delete(const char *key);
+/* Deletes n keys in one pipelined burst, done when it returns; 0 or -1. */
+int	 cache_delete_many(const char *const *keys, size_t n);
 /* Adds delta to a counter created at initial; -1 on failure. */
 int64_t	 cache_incr(const char *key, uint64_t delta, uint64_t initial,
 	    int ttl);
@@ -40,20 +42,5 @@ void	 cache_bump(const char *ns);
 /* "ns:g<gen>:<suffix>" in the arena; NULL while the generation cannot be
  * read (memcached away): the caller then neither reads nor keeps. */
 char	*cache_gen_key(struct arena *, const char *ns, const char *suffix);
-
-/*
- * Whole pages for nginx (nginx/marquee.conf.in, @page_cache): the key is
- * "page:" and the request's path, with "?date=YYYY-MM-DD" when that is the
- * whole query (by_date: the page takes a date) and the date lies within
- * PAGE_DAYS_BEFORE days before and PAGE_DAYS_AFTER days after today (UTC).
- * NULL: the page is not kept.  cache_page_purge() deletes the pages of n
- * paths and every dated page of them that may be kept.
- */
-#define PAGE_DAYS_BEFORE	1
-#define PAGE_DAYS_AFTER		15
-char	*cache_page_key(struct arena *, const char *path, const char *query,
-	    int by_date);
-void	 cache_page_purge(struct arena *, const char *const *paths,
-	    size_t n);
 
 #endif

@@ -24,6 +24,7 @@
 #include "core/arena.h"
 #include "core/metrics.h"
 #include "store/cache.h"
+#include "store/pagecache.h"
 
 static int		 port;
 static pid_t		 mc_pid;
@@ -204,35 +205,35 @@ START_TEST(test_page_keys)
 {
 	char	 q[64];
 
-	ck_assert_str_eq(cache_page_key(&a, "/movies/x", NULL, 0),
+	ck_assert_str_eq(page_cache_key(&a, "/movies/x", NULL, 0),
 	    "page:/movies/x");
-	ck_assert_str_eq(cache_page_key(&a, "/movies/x", "", 1),
+	ck_assert_str_eq(page_cache_key(&a, "/movies/x", "", 1),
 	    "page:/movies/x");
 	snprintf(q, sizeof(q), "date=%s", day(3));
-	ck_assert_str_eq(cache_page_key(&a, "/movies/x", q, 1),
+	ck_assert_str_eq(page_cache_key(&a, "/movies/x", q, 1),
 	    arena_printf(&a, "page:/movies/x?date=%s", day(3)));
 	/* Only where the page takes a date, and only a date. */
-	ck_assert_ptr_null(cache_page_key(&a, "/", q, 0));
-	ck_assert_ptr_null(cache_page_key(&a, "/movies/x",
+	ck_assert_ptr_null(page_cache_key(&a, "/", q, 0));
+	ck_assert_ptr_null(page_cache_key(&a, "/movies/x",
 	    arena_printf(&a, "%s&city=Pune", q), 1));
-	ck_assert_ptr_null(cache_page_key(&a, "/movies/x",
+	ck_assert_ptr_null(page_cache_key(&a, "/movies/x",
 	    arena_printf(&a, "city=Pune&%s", q), 1));
-	ck_assert_ptr_null(cache_page_key(&a, "/movies/x", "x=1", 1));
+	ck_assert_ptr_null(page_cache_key(&a, "/movies/x", "x=1", 1));
 	/* The edges of the kept range, and just outside. */
 	snprintf(q, sizeof(q), "date=%s", day(-PAGE_DAYS_BEFORE));
-	ck_assert_ptr_nonnull(cache_page_key(&a, "/m", q, 1));
+	ck_assert_ptr_nonnull(page_cache_key(&a, "/m", q, 1));
 	snprintf(q, sizeof(q), "date=%s", day(PAGE_DAYS_AFTER));
-	ck_assert_ptr_nonnull(cache_page_key(&a, "/m", q, 1));
+	ck_assert_ptr_nonnull(page_cache_key(&a, "/m", q, 1));
 	snprintf(q, sizeof(q), "date=%s", day(-PAGE_DAYS_BEFORE - 2));
-	ck_assert_ptr_null(cache_page_key(&a, "/m", q, 1));
+	ck_assert_ptr_null(page_cache_key(&a, "/m", q, 1));
 	snprintf(q, sizeof(q), "date=%s", day(PAGE_DAYS_AFTER + 2));
-	ck_assert_ptr_null(cache_page_key(&a, "/m", q, 1));
+	ck_assert_ptr_null(page_cache_key(&a, "/m", q, 1));
 	/* Not dates: the app shows today for them, under no date's key. */
-	ck_assert_ptr_null(cache_page_key(&a, "/m", "date=2026-02-30", 1));
-	ck_assert_ptr_null(cache_page_key(&a, "/m", "date=2026-2-3", 1));
-	ck_assert_ptr_null(cache_page_key(&a, "/m", "date=2026-02-030", 1));
-	ck_assert_ptr_null(cache_page_key(&a, "/m", "date=%32026-02-03", 1));
-	ck_assert_ptr_null(cache_page_key(&a, "/m", "date=", 1));
+	ck_assert_ptr_null(page_cache_key(&a, "/m", "date=2026-02-30", 1));
+	ck_assert_ptr_null(page_cache_key(&a, "/m", "date=2026-2-3", 1));
+	ck_assert_ptr_null(page_cache_key(&a, "/m", "date=2026-02-030", 1));
+	ck_assert_ptr_null(page_cache_key(&a, "/m", "date=%32026-02-03", 1));
+	ck_assert_ptr_null(page_cache_key(&a, "/m", "date=", 1));
 }
 END_TEST
 
@@ -247,7 +248,7 @@ START_TEST(test_page_purge)
 	for (i = 0; i < 4; i++)
 		ck_assert_int_eq(cache_set(keys[i], "x", 1, 60), 0);
 	ck_assert_int_eq(cache_set("page:/other", "y", 1, 60), 0);
-	cache_page_purge(&a, (const char *[]){ "/n", "/m" }, 2);
+	page_cache_purge(&a, (const char *[]){ "/n", "/m" }, 2);
 	for (i = 0; i < 4; i++)
 		ck_assert_msg(cache_get(&a, keys[i], NULL) == NULL,
 		    "%s survived the purge", keys[i]);
@@ -271,7 +272,7 @@ START_TEST(test_page_purge_is_complete)
 		    day(round));
 		ck_assert_int_eq(cache_set(k, "x", 1, 60), 0);
 		ck_assert_int_eq(cache_set("page:/movies/m0", "x", 1, 60), 0);
-		cache_page_purge(&a, paths, n);
+		page_cache_purge(&a, paths, n);
 		/* Read at once through the other connection. */
 		ck_assert_msg(cache_get(&a, k, NULL) == NULL,
 		    "round %d: %s still there after the purge", round, k);
@@ -285,7 +286,7 @@ START_TEST(test_page_purge_after_restart)
 	const char	*k;
 
 	/* The purge client has a connection, then memcached restarts. */
-	cache_page_purge(&a, (const char *[]){ "/m" }, 1);
+	page_cache_purge(&a, (const char *[]){ "/m" }, 1);
 	mc_kill();
 	mc_start();
 	k = arena_printf(&a, "page:/m?date=%s", day(1));
@@ -293,7 +294,7 @@ START_TEST(test_page_purge_after_restart)
 	while (cache_set(k, "x", 1, 60) != 0)
 		pause_ms(10);
 	ck_assert_str_eq(cache_get(&a, k, NULL), "x");
-	cache_page_purge(&a, (const char *[]){ "/m" }, 1);
+	page_cache_purge(&a, (const char *[]){ "/m" }, 1);
 	ck_assert_ptr_null(cache_get(&a, k, NULL));
 }
 END_TEST
