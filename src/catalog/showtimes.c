@@ -4,7 +4,8 @@
  *
  * Overlaps are refused by the exclusion constraint showtimes_no_overlap
  * (SQLSTATE 23P01), so two admins scheduling the same slot at once
- * cannot both win.  Changes and cancellations write one outbox row per
+ * cannot both win.  A change request checks it at its end (deferred),
+ * so showtimes can trade places in one request.  Changes and cancellations write one outbox row per
  * confirmed booking in the same transaction; the jobs process tells the
  * customers (and refunds them when a showtime is cancelled).
  */
@@ -337,6 +338,47 @@ update_one(struct arena *a, struct showtime_write *w, size_t i, json_t *it)
 	    "showtime.update", "showtime", sid, before, after);
 }
 
+/*
+ * After all the changes of a request: the first changed showtime that
+ * overlaps another where they now are, as w->clash and w->details
+ * (DB_ABORT); then the constraint itself, which also sees transactions
+ * that committed meanwhile.  0 when nothing overlaps.
+ */
+static int
+overlaps_after(struct arena *a, struct showtime_write *w)
+{
+	json_t		*items = json_object_get(w->in, "showtimes"), *it;
+	const char	*ids = "{";
+	PGresult	*res;
+	size_t		 i;
+
+	json_array_foreach(items, i, it)
+		ids = arena_printf(a, "%s%s%lld", ids, i ? "," : "",
+		    json_integer_value(json_object_get(it, "id")));
+	res = db_q(a, "SELECT array_position($1::bigint[], s.id), "
+	    "  showtime_json(o.id) FROM showtimes s JOIN showtimes o "
+	    "  ON o.auditorium_id = s.auditorium_id AND o.id <> s.id "
+	    "  AND o.status = 'scheduled' "
+	    "  AND tstzrange(o.starts_at, o.ends_at) && "
+	    "      tstzrange(s.starts_at, s.ends_at) "
+	    "WHERE s.id = ANY ($1::bigint[]) AND s.status = 'scheduled' "
+	    "ORDER BY 1, o.starts_at LIMIT 1", 1, arena_printf(a, "%s}", ids));
+	if (res == NULL)
+		return -1;
+	if (PQntuples(res) == 1) {
+		w->clash = (long)db_int(res, 0, 0) - 1;
+		w->details = json_pack("{s:i,s:o}", "index", (int)w->clash,
+		    "showtime", db_json(res, 0, 1));
+		return DB_ABORT;
+	}
+	if (db_q(a, "SET CONSTRAINTS showtimes_no_overlap IMMEDIATE", 0))
+		return 0;
+	if (strcmp(db_sqlstate(), "23P01") != 0)
+		return -1;
+	w->clash = 0;			/* with a change committed meanwhile */
+	return DB_ABORT;
+}
+
 static int
 update_tx(struct arena *a, void *ctx)
 {
@@ -349,10 +391,14 @@ update_tx(struct arena *a, void *ctx)
 	w->clash = w->missing = -1;
 	w->notified = 0;
 	w->conflict = NULL;
+	json_decref(w->details);
+	w->details = NULL;
+	if (!db_q(a, "SET CONSTRAINTS showtimes_no_overlap DEFERRED", 0))
+		return -1;
 	json_array_foreach(json_object_get(w->in, "showtimes"), i, it)
 		if ((rc = update_one(a, w, i, it)) != 0)
 			return rc;
-	return w->errors != NULL ? DB_ABORT : 0;
+	return w->errors != NULL ? DB_ABORT : overlaps_after(a, w);
 }
 
 /*
@@ -395,7 +441,7 @@ showtimes_update(struct arena *a, struct showtime_write *w)
 	w->ids = json_array();
 	arena_defer(a, (void (*)(void *))json_decref, w->ids);
 	rc = db_tx(a, DB_SERIALIZABLE, update_tx, w);
-	if (rc == DB_ABORT && w->clash >= 0)
+	if (rc == DB_ABORT && w->clash >= 0 && w->details == NULL)
 		w->details = update_clash_details(a, w);
 	return rc;
 }

@@ -982,6 +982,30 @@ test('update_showtimes: starts_at (ends_at follows), auditorium, price; audit', 
 		{ token: admin, body: { showtimes: [{ id: s2.id, status: 'postponed' }] } }), 'showtimes[0].status');
 });
 
+test('update_showtimes: two showtimes trade places in one request; a real overlap is still refused whole', async () => {
+	const m = await newMovie({ duration_minutes: 100 });
+	const t = await newTheatre();
+	const [a, b] = await schedule(t, [item(m, 'Main', daysAhead(6, 14)), item(m, 'Main', daysAhead(6, 18))]);
+	const r = await api('PUT', `/v1/theatre/${t.id}/update_showtimes`, {
+		token: admin, body: { showtimes: [{ id: a.id, starts_at: b.starts_at }, { id: b.id, starts_at: a.starts_at }] },
+	});
+	const body = expectStatus(r, 200);
+	const byId = Object.fromEntries(body.showtimes.map((s) => [s.id, s]));
+	assert.equal(byId[a.id].starts_at, b.starts_at, 'a took b\'s place');
+	assert.equal(byId[b.id].starts_at, a.starts_at, 'b took a\'s place');
+	// Both moved onto one slot: refused, naming the other, nothing changed.
+	const c = await newMovie({ duration_minutes: 100 });
+	const [x] = await schedule(t, [item(c, 'Main', daysAhead(6, 22))]);
+	const busy = expectError(await api('PUT', `/v1/theatre/${t.id}/update_showtimes`, {
+		token: admin, body: { showtimes: [{ id: a.id, starts_at: x.starts_at }, { id: b.id, starts_at: daysAhead(6, 10) }] },
+	}), 409, 'auditorium_busy');
+	assert.equal(busy.details.index, 0);
+	assert.equal(busy.details.showtime?.id, x.id, JSON.stringify(busy.details));
+	const now = expectStatus(await api('GET', `/v1/movies/${m.id}/listings?date=${daysAhead(6).slice(0, 10)}`), 200);
+	const starts = Object.fromEntries(now.theatres.flatMap((e) => e.showtimes).map((s) => [s.id, s.starts_at]));
+	assert.deepEqual([starts[a.id], starts[b.id]], [b.starts_at, a.starts_at], 'the refused request changed nothing');
+});
+
 test('update_showtimes is all or nothing: one unknown id is 404 and nothing changes', async () => {
 	const m = await newMovie();
 	const t = await newTheatre();
