@@ -34,26 +34,30 @@
  * Trailer addresses whose video plays on the page, and the player each
  * stands for: YouTube's (through its no-cookie host) and Vimeo's, as
  * people paste them (watch pages, short links, embed addresses).  The
- * video id follows the prefix, up to "?", "&", "#" or "/".
+ * video id follows the prefix, up to "?", "&", "#" or "/".  A player's
+ * own address keeps what follows the id (Vimeo's "?h=" of an unlisted
+ * video, YouTube's "?start=" or a playlist); from a page's address only
+ * the id is taken.
  */
 static const struct embed_form {
 	const char	*prefix;
 	const char	*player;
 	const char	*id_chars;	/* what an id is made of */
 	size_t		 id_min, id_max;
+	int		 keep_rest;
 } embed_forms[] = {
 #define YT_ID	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 #define YT	"https://www.youtube-nocookie.com/embed/"
-	{ "https://www.youtube-nocookie.com/embed/", YT, YT_ID, 1, 64 },
-	{ "https://www.youtube.com/watch?v=", YT, YT_ID, 11, 11 },
-	{ "https://youtube.com/watch?v=", YT, YT_ID, 11, 11 },
-	{ "https://m.youtube.com/watch?v=", YT, YT_ID, 11, 11 },
-	{ "https://www.youtube.com/embed/", YT, YT_ID, 11, 11 },
-	{ "https://youtu.be/", YT, YT_ID, 11, 11 },
-	{ "https://player.vimeo.com/video/", "https://player.vimeo.com/video/",
-	    "0123456789", 1, 12 },
-	{ "https://vimeo.com/", "https://player.vimeo.com/video/",
-	    "0123456789", 1, 12 },
+#define VM	"https://player.vimeo.com/video/"
+	{ YT, YT, YT_ID, 1, 64, 1 },
+	{ "https://www.youtube.com/embed/", YT, YT_ID, 1, 64, 1 },
+	{ "https://www.youtube.com/watch?v=", YT, YT_ID, 11, 11, 0 },
+	{ "https://youtube.com/watch?v=", YT, YT_ID, 11, 11, 0 },
+	{ "https://m.youtube.com/watch?v=", YT, YT_ID, 11, 11, 0 },
+	{ "https://youtu.be/", YT, YT_ID, 11, 11, 0 },
+	{ VM, VM, "0123456789", 1, 12, 1 },
+	{ "https://vimeo.com/", VM, "0123456789", 1, 12, 0 },
+#undef VM
 #undef YT
 #undef YT_ID
 };
@@ -76,7 +80,8 @@ trailer_player(struct arena *a, const char *url)
 		if (n < f->id_min || n > f->id_max ||
 		    strchr("?&#/", url[len + n]) == NULL)
 			return NULL;
-		return arena_printf(a, "%s%.*s", f->player, (int)n, url + len);
+		return arena_printf(a, "%s%.*s", f->player, (int)(f->keep_rest ?
+		    strlen(url + len) : n), url + len);
 	}
 	return NULL;
 }

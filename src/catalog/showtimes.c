@@ -304,13 +304,8 @@ update_one(struct arena *a, struct showtime_write *w, size_t i, json_t *it)
 	    aud ? db_id(a, aud) : NULL, json_object_get(it, "base_price_cents") ?
 	    arena_printf(a, "%lld", json_integer_value(json_object_get(it,
 	    "base_price_cents"))) : NULL, status);
-	if (res == NULL) {
-		if (strcmp(db_sqlstate(), "23P01") != 0)
-			return -1;
-		w->clash = (long)i;
-		w->clash_auditorium = aud ? aud : 0;
-		return DB_ABORT;
-	}
+	if (res == NULL)	/* (overlaps: checked in overlaps_after) */
+		return -1;
 	if (aud != 0 && (!db_q(a, "DELETE FROM showtime_seats "
 	    "WHERE showtime_id = $1", 1, sid) || !db_q(a, "INSERT INTO "
 	    "showtime_seats (showtime_id, seat_id) SELECT $1, id FROM seats "
@@ -351,11 +346,13 @@ overlaps_after(struct arena *a, struct showtime_write *w)
 	const char	*ids = "{";
 	PGresult	*res;
 	size_t		 i;
+	long		 p, q;
 
 	json_array_foreach(items, i, it)
 		ids = arena_printf(a, "%s%s%lld", ids, i ? "," : "",
 		    json_integer_value(json_object_get(it, "id")));
 	res = db_q(a, "SELECT array_position($1::bigint[], s.id), "
+	    "  array_position($1::bigint[], o.id), "
 	    "  showtime_json(o.id) FROM showtimes s JOIN showtimes o "
 	    "  ON o.auditorium_id = s.auditorium_id AND o.id <> s.id "
 	    "  AND o.status = 'scheduled' "
@@ -365,17 +362,31 @@ overlaps_after(struct arena *a, struct showtime_write *w)
 	    "ORDER BY 1, o.starts_at LIMIT 1", 1, arena_printf(a, "%s}", ids));
 	if (res == NULL)
 		return -1;
-	if (PQntuples(res) == 1) {
+	if (PQntuples(res) == 1 && PQgetisnull(res, 0, 1)) {
 		w->clash = (long)db_int(res, 0, 0) - 1;
 		w->details = json_pack("{s:i,s:o}", "index", (int)w->clash,
-		    "showtime", db_json(res, 0, 1));
+		    "showtime", db_json(res, 0, 2));
+		return DB_ABORT;
+	}
+	if (PQntuples(res) == 1) {
+		/* Two changes of this request meet: the later is refused,
+		 * naming the earlier (as set_showtimes does; where that one
+		 * would have gone is rolled back with it). */
+		p = (long)db_int(res, 0, 0) - 1;
+		q = (long)db_int(res, 0, 1) - 1;
+		w->clash = p > q ? p : q;
+		w->details = json_pack("{s:i,s:i}", "index", (int)w->clash,
+		    "clashes_with_index", (int)(p > q ? q : p));
 		return DB_ABORT;
 	}
 	if (db_q(a, "SET CONSTRAINTS showtimes_no_overlap IMMEDIATE", 0))
 		return 0;
 	if (strcmp(db_sqlstate(), "23P01") != 0)
 		return -1;
-	w->clash = 0;			/* with a change committed meanwhile */
+	/* A showtime committed meanwhile, after this snapshot: once more
+	 * (showtimes_update), and overlaps_after then sees it. */
+	w->raced = 1;
+	w->clash = 0;
 	return DB_ABORT;
 }
 
@@ -441,6 +452,10 @@ showtimes_update(struct arena *a, struct showtime_write *w)
 	w->ids = json_array();
 	arena_defer(a, (void (*)(void *))json_decref, w->ids);
 	rc = db_tx(a, DB_SERIALIZABLE, update_tx, w);
+	if (rc == DB_ABORT && w->raced) {
+		w->raced = 0;
+		rc = db_tx(a, DB_SERIALIZABLE, update_tx, w);
+	}
 	if (rc == DB_ABORT && w->clash >= 0 && w->details == NULL)
 		w->details = update_clash_details(a, w);
 	return rc;

@@ -23,6 +23,7 @@ struct showtime_write {
 	long		 missing;	/* out: item naming no showtime here */
 	const char	*conflict;	/* out: another 409 code */
 	int		 notified;	/* out: bookings told of a change */
+	int		 raced;		/* another change committed meanwhile */
 };
 
 /* db_tx() codes; DB_ABORT means errors, clash, missing or conflict. */

@@ -372,6 +372,8 @@ cache_delete_many(const char *const *keys, size_t n)
 	 * and a memcached that is away costs no more than that. */
 	if (cache_delete(keys[0]) != 0)
 		return -1;
+	if (n == 1)
+		return 0;
 	/* Deletes can be repeated: once more when the connection failed. */
 	if ((rc = delete_quietly(keys + 1, n - 1)) != MEMCACHED_SUCCESS &&
 	    (!try_again(rc) ||

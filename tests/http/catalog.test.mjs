@@ -1001,6 +1001,11 @@ test('update_showtimes: two showtimes trade places in one request; a real overla
 	}), 409, 'auditorium_busy');
 	assert.equal(busy.details.index, 0);
 	assert.equal(busy.details.showtime?.id, x.id, JSON.stringify(busy.details));
+	// Both moved onto one free slot: the later is named with the earlier.
+	const both = expectError(await api('PUT', `/v1/theatre/${t.id}/update_showtimes`, {
+		token: admin, body: { showtimes: [{ id: a.id, starts_at: daysAhead(6, 9) }, { id: b.id, starts_at: daysAhead(6, 10) }] },
+	}), 409, 'auditorium_busy');
+	assert.deepEqual(both.details, { index: 1, clashes_with_index: 0 });
 	const now = expectStatus(await api('GET', `/v1/movies/${m.id}/listings?date=${daysAhead(6).slice(0, 10)}`), 200);
 	const starts = Object.fromEntries(now.theatres.flatMap((e) => e.showtimes).map((s) => [s.id, s.starts_at]));
 	assert.deepEqual([starts[a.id], starts[b.id]], [b.starts_at, a.starts_at], 'the refused request changed nothing');
@@ -1447,10 +1452,12 @@ test('the movie page plays YouTube and Vimeo trailers however their address was 
 		['https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=42s', yt],
 		['https://youtu.be/dQw4w9WgXcQ?si=abc', yt],
 		['https://m.youtube.com/watch?v=dQw4w9WgXcQ', yt],
-		['https://www.youtube.com/embed/dQw4w9WgXcQ', yt],
+		['https://www.youtube.com/embed/dQw4w9WgXcQ?start=30', `${yt}?start=30`],
+		['https://www.youtube.com/embed/videoseries?list=PLx0sYbCqOb8TBPRdmBHs5Iftvv9TPboYG',
+			'https://www.youtube-nocookie.com/embed/videoseries?list=PLx0sYbCqOb8TBPRdmBHs5Iftvv9TPboYG'],
 		[yt, yt],
 		['https://vimeo.com/76979871', 'https://player.vimeo.com/video/76979871'],
-		['https://player.vimeo.com/video/76979871?h=x', 'https://player.vimeo.com/video/76979871'],
+		['https://player.vimeo.com/video/76979871?h=8a1b2c3d', 'https://player.vimeo.com/video/76979871?h=8a1b2c3d'],
 		['https://www.youtube.com/watch?v=short', null],
 		['https://example.com/trailer', null],
 	];
