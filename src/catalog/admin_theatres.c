@@ -64,18 +64,17 @@ const struct field admin_theatre_form[] = {
 	{ NULL, 0, 0, 0, 0, NULL, NULL }
 };
 
-/* Renders the add (t NULL) or edit form; steals t, form, errors, slots. */
+/*
+ * Renders the add (t NULL) or edit form, or its preview (nothing saved);
+ * steals t, form, errors, slots.
+ */
 static void
 render_form(struct request *r, int status, json_t *t, json_t *form,
-    json_t *errors, json_t *slots, const char *problem)
+    json_t *errors, json_t *slots, const char *problem, int preview)
 {
 	json_t	*ctx, *slot;
 	size_t	 i;
-	int	 preview = json_object_get(errors, "previewing") != NULL;
-	int	 bad, open = 0;
-
-	json_object_del(errors, "previewing");
-	bad = json_object_size(errors) > 0;
+	int	 bad = json_object_size(errors) > 0, open = 0;
 
 	json_array_foreach(slots, i, slot) {
 		bad |= json_object_get(slot, "a_name_error") != NULL ||
@@ -160,16 +159,15 @@ submit(struct request *r, int64_t id, json_t *t)
 		/* The maps and capacities of what was typed, and its
 		 * mistakes beside each layout: nothing is saved. */
 		json_decref(slots_auditoriums(r->a, slots));
-		json_object_set_new(errors, "previewing", json_true());
 		render_form(r, 200, t, page_form_values(r, form_keys), errors,
-		    slots, NULL);
+		    slots, NULL, 1);
 		return;
 	}
 	if ((auds = slots_auditoriums(r->a, slots)) == NULL ||
 	    json_object_size(errors) > 0) {
 		json_decref(auds);
 		render_form(r, 400, t, page_form_values(r, form_keys), errors,
-		    slots, NULL);
+		    slots, NULL, 0);
 		return;
 	}
 	obj = json_copy(r->in);
@@ -211,7 +209,7 @@ submit(struct request *r, int64_t id, json_t *t)
 		if (w.conflict != NULL)
 			problem = refusal(r->a, &w, errors, slots);
 		render_form(r, w.conflict ? 409 : 400, t, page_form_values(r,
-		    form_keys), errors, slots, problem);
+		    form_keys), errors, slots, problem, 0);
 		return;
 	}
 	json_decref(t);
@@ -260,7 +258,7 @@ void
 admin_theatres_new(struct request *r)
 {
 	render_form(r, 200, NULL, json_object(), json_object(),
-	    slots_stored(r->a, NULL), NULL);
+	    slots_stored(r->a, NULL), NULL, 0);
 }
 
 /* POST /admin/theatres/new */
@@ -280,7 +278,7 @@ admin_theatres_edit(struct request *r)
 	if ((t = theatre_or_reply(r, &id)) == NULL)
 		return;
 	render_form(r, 200, t, json_copy(t), json_object(),
-	    slots_stored(r->a, t), NULL);
+	    slots_stored(r->a, t), NULL, 0);
 }
 
 /* POST /admin/theatres/{id}/edit */
@@ -316,7 +314,7 @@ admin_theatres_remove(struct request *r)
 		    slots_stored(r->a, t), "This theatre has bookings for "
 		    "showtimes still to come, so it cannot be removed yet. "
 		    "Cancel those showtimes first (their customers are "
-		    "refunded and told).");
+		    "refunded and told).", 0);
 	else {
 		json_decref(t);
 		db_fail_reply(r, rc);

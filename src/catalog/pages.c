@@ -296,7 +296,6 @@ movie_details(struct request *r, json_t *m, json_t *names)
 	const char	*player = trailer_player(r->a, trailer);
 	size_t		 i;
 
-	json_object_set_new(m, "trailer_embed", json_boolean(player != NULL));
 	if (player != NULL)
 		json_object_set_new(m, "trailer_player", json_string(player));
 	json_object_set_new(m, "trailer_file", json_boolean(

@@ -413,10 +413,10 @@ update_tx(struct arena *a, void *ctx)
 }
 
 /*
- * {"index", "showtime"} of a refused change: the showtime of the
- * auditorium that the changed one would overlap where it was asked to
- * go; {"index"} alone when that was another change of the same request
- * (which was rolled back with it).
+ * {"index", "showtime"} of a change refused without overlaps_after()
+ * naming the clash (another admin's showtime committed meanwhile, twice):
+ * the showtime of its auditorium that it would overlap where it was
+ * asked to start; {"index"} alone when none is found.
  */
 static json_t *
 update_clash_details(struct arena *a, struct showtime_write *w)
@@ -427,16 +427,15 @@ update_clash_details(struct arena *a, struct showtime_write *w)
 
 	res = db_q(a, "SELECT showtime_json(o.id) FROM showtimes s "
 	    "JOIN movies m ON m.id = s.movie_id "
-	    "JOIN showtimes o ON o.auditorium_id = "
-	    "  coalesce($3::bigint, s.auditorium_id) AND o.id <> s.id "
+	    "JOIN showtimes o ON o.auditorium_id = s.auditorium_id "
+	    "  AND o.id <> s.id "
 	    "  AND o.status = 'scheduled' AND tstzrange(o.starts_at, o.ends_at) "
 	    "  && tstzrange(coalesce($2::timestamptz, s.starts_at), "
 	    "    coalesce($2::timestamptz, s.starts_at) + "
 	    "    make_interval(mins => m.duration_minutes + 15)) "
-	    "WHERE s.id = $1 ORDER BY o.starts_at LIMIT 1", 3,
+	    "WHERE s.id = $1 ORDER BY o.starts_at LIMIT 1", 2,
 	    arena_printf(a, "%lld", json_integer_value(json_object_get(it,
-	    "id"))), json_string_value(json_object_get(it, "starts_at")),
-	    w->clash_auditorium ? db_id(a, w->clash_auditorium) : NULL);
+	    "id"))), json_string_value(json_object_get(it, "starts_at")));
 	if (res != NULL && PQntuples(res) == 1)
 		return json_pack("{s:i,s:o}", "index", (int)w->clash,
 		    "showtime", db_json(res, 0, 0));

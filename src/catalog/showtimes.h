@@ -18,7 +18,7 @@ struct showtime_write {
 	json_t		*ids;		/* out: the showtimes written */
 	json_t		*errors;	/* out: field errors (400) */
 	long		 clash;		/* out: item that overlapped, or -1 */
-	int64_t		 clash_auditorium;
+	int64_t		 clash_auditorium;	/* set_showtimes' */
 	json_t		*details;	/* out: the clash, for 409 */
 	long		 missing;	/* out: item naming no showtime here */
 	const char	*conflict;	/* out: another 409 code */

@@ -76,24 +76,6 @@ video_ext(const unsigned char *d, size_t n)
 	return NULL;
 }
 
-/* What is accepted of each kind, and what to say when it is not. */
-static const struct upload_spec {
-	const char	*dir;		/* under upload_dir, and the URL's */
-	size_t		 max;
-	const char	*(*ext)(const unsigned char *, size_t);
-	const char	*empty, *big, *wrong;
-} specs[] = {
-	[UPLOAD_POSTER] = { "posters", POSTER_MAX, NULL,
-	    "is an empty file; choose a JPEG, PNG or WebP image",
-	    "is larger than 4 MB; choose a smaller image",
-	    "is not a JPEG, PNG or WebP image (the file's content was "
-	    "checked, whatever its name)" },
-	[UPLOAD_TRAILER] = { "trailers", TRAILER_MAX, video_ext,
-	    "is an empty file; choose an MP4 or WebM video",
-	    "is larger than 50 MB; choose a shorter or smaller video",
-	    "is not an MP4 or WebM video (the file's content was checked, "
-	    "whatever its name)" },
-};
 
 /* The file extension of an image by its content, or NULL. */
 static const char *
@@ -114,6 +96,25 @@ image_ext(const unsigned char *d, size_t n)
 	}
 	return NULL;
 }
+
+/* What is accepted of each kind, and what to say when it is not. */
+static const struct upload_spec {
+	const char	*dir;		/* under upload_dir, and the URL's */
+	size_t		 max;
+	const char	*(*ext)(const unsigned char *, size_t);
+	const char	*empty, *big, *wrong;
+} specs[] = {
+	[UPLOAD_POSTER] = { "posters", POSTER_MAX, image_ext,
+	    "is an empty file; choose a JPEG, PNG or WebP image",
+	    "is larger than 4 MB; choose a smaller image",
+	    "is not a JPEG, PNG or WebP image (the file's content was "
+	    "checked, whatever its name)" },
+	[UPLOAD_TRAILER] = { "trailers", TRAILER_MAX, video_ext,
+	    "is an empty file; choose an MP4 or WebM video",
+	    "is larger than 50 MB; choose a shorter or smaller video",
+	    "is not an MP4 or WebM video (the file's content was checked, "
+	    "whatever its name)" },
+};
 
 /*
  * Where files of a kind are kept: <upload_dir>/<sub>, a relative
@@ -229,8 +230,7 @@ uploads_store(struct request *r, const char *field, enum upload_kind kind,
 		*msg = sp->empty;
 	else if (f->len > sp->max)
 		*msg = sp->big;
-	else if ((ext = (sp->ext ? sp->ext : image_ext)(f->data,
-	    f->len)) == NULL)
+	else if ((ext = sp->ext(f->data, f->len)) == NULL)
 		*msg = sp->wrong;
 	if (*msg != NULL)
 		return UPLOAD_REJECTED;

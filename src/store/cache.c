@@ -67,8 +67,6 @@ skipping(void)
 static int
 try_again(memcached_return_t rc)
 {
-	char	*conf;
-
 	switch (rc) {
 	case MEMCACHED_CONNECTION_FAILURE:
 	case MEMCACHED_ERRNO:		/* "system error" */
@@ -82,16 +80,7 @@ try_again(memcached_return_t rc)
 	default:
 		return 0;
 	}
-	if (servers_conf == NULL)
-		return 0;
-	conf = servers_conf;
-	servers_conf = NULL;		/* cache_init frees it otherwise */
-	if (cache_init(conf) != 0) {
-		free(conf);
-		return 0;
-	}
-	free(conf);
-	return 1;
+	return servers_conf != NULL && cache_init(servers_conf) == 0;
 }
 
 /* A client of the servers (ketama: both clients put a key on one server). */
@@ -133,13 +122,16 @@ client(const char *servers, int binary)
 int
 cache_init(const char *servers)
 {
+	char	*conf = strdup(servers);	/* servers may be servers_conf */
+
 	cache_close();
-	if ((servers_conf = strdup(servers)) == NULL)
+	servers_conf = conf;
+	if (servers_conf == NULL)
 		return -1;
 	/* Increments that create their key need the binary protocol; the
 	 * client of cache_delete_many speaks text. */
-	if ((mc = client(servers, 1)) == NULL ||
-	    (mq = client(servers, 0)) == NULL)
+	if ((mc = client(servers_conf, 1)) == NULL ||
+	    (mq = client(servers_conf, 0)) == NULL)
 		return -1;
 	return 0;
 }
@@ -366,8 +358,10 @@ cache_delete_many(const char *const *keys, size_t n)
 {
 	memcached_return_t	 rc;
 
-	if (mc == NULL || mq == NULL || n == 0)
-		return mc == NULL || mq == NULL ? -1 : 0;
+	if (mc == NULL || mq == NULL)
+		return -1;
+	if (n == 0)
+		return 0;
 	/* The first through cache_delete: it brings a set-aside server back,
 	 * and a memcached that is away costs no more than that. */
 	if (cache_delete(keys[0]) != 0)

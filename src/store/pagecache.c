@@ -52,29 +52,31 @@ page_cache_key(struct arena *a, const char *path, const char *query,
 void
 page_cache_purge(struct arena *a, const char *const *paths, size_t n)
 {
-	long		 today = (long)(time(NULL) / 86400), d;
-	size_t		 i, k = 0;
+	/* A day more on each side: today may change while this runs. */
+	enum { NDAYS = PAGE_DAYS_BEFORE + PAGE_DAYS_AFTER + 3 };
+	long		 today = (long)(time(NULL) / 86400);
+	char		 days[NDAYS][16];
+	size_t		 nd = 0, i, j, k = 0;
 	const char	**keys;
-	char		 day[16];
 	struct tm	 tm;
 	time_t		 t;
 
 	/* memcached away or not configured: found out with one key. */
 	if (n == 0 || cache_delete(arena_printf(a, "page:%s", paths[0])) != 0)
 		return;
-	/* A day more on each side: today may change while this runs. */
-	keys = arena_alloc(a, n * (PAGE_DAYS_BEFORE + PAGE_DAYS_AFTER + 4) *
-	    sizeof(*keys));
+	for (i = 0; i < NDAYS; i++) {
+		t = (time_t)(today - PAGE_DAYS_BEFORE - 1 + (long)i) * 86400;
+		if (gmtime_r(&t, &tm) != NULL && strftime(days[nd],
+		    sizeof(days[nd]), "%Y-%m-%d", &tm) != 0)
+			nd++;
+	}
+	keys = arena_alloc(a, n * (nd + 1) * sizeof(*keys));
 	for (i = 0; i < n; i++) {
-		keys[k++] = arena_printf(a, "page:%s", paths[i]);
-		for (d = today - PAGE_DAYS_BEFORE - 1;
-		    d <= today + PAGE_DAYS_AFTER + 1; d++) {
-			t = (time_t)d * 86400;
-			if (gmtime_r(&t, &tm) != NULL && strftime(day,
-			    sizeof(day), "%Y-%m-%d", &tm) != 0)
-				keys[k++] = arena_printf(a, "page:%s?date=%s",
-				    paths[i], day);
-		}
+		if (i > 0)	/* the first path's page is gone already */
+			keys[k++] = arena_printf(a, "page:%s", paths[i]);
+		for (j = 0; j < nd; j++)
+			keys[k++] = arena_printf(a, "page:%s?date=%s",
+			    paths[i], days[j]);
 	}
 	cache_delete_many(keys, k);
 }
